@@ -1,0 +1,151 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace SignaturePipeline.LocalHost.Azurite;
+
+/// <summary>
+/// Runs Azurite (npm azurite, pinned in the repository's package.json) as a child process: real Blob, Queue
+/// and Table services on loopback. The local host keeps its data on disk; tests and the benchmark use free
+/// ports and memory only.
+/// </summary>
+public sealed class AzuriteProcess : IAsyncDisposable
+{
+    public const string AccountName = "devstoreaccount1";
+    // Azurite's documented development key: public by design, useless against Azure.
+    public const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+
+    private readonly Process _process;
+
+    private AzuriteProcess(Process process, int blobPort, int queuePort, int tablePort)
+    {
+        _process = process;
+        BlobPort = blobPort;
+        QueuePort = queuePort;
+        TablePort = tablePort;
+    }
+
+    public int BlobPort { get; }
+    public int QueuePort { get; }
+    public int TablePort { get; }
+    public int ProcessId => _process.Id;
+
+    public string ConnectionString =>
+        $"DefaultEndpointsProtocol=http;AccountName={AccountName};AccountKey={AccountKey};" +
+        $"BlobEndpoint=http://127.0.0.1:{BlobPort}/{AccountName};QueueEndpoint=http://127.0.0.1:{QueuePort}/{AccountName};TableEndpoint=http://127.0.0.1:{TablePort}/{AccountName};";
+
+    /// <summary>Starts Azurite and waits until all three services accept connections.</summary>
+    /// <param name="root">The repository root, holding package.json and node_modules.</param>
+    /// <param name="location">A data folder, or null to keep everything in memory.</param>
+    public static async Task<AzuriteProcess> StartAsync(string root, string? location, int blobPort = 0, int queuePort = 0, int tablePort = 0, CancellationToken ct = default)
+    {
+        await EnsureInstalledAsync(root, ct).ConfigureAwait(false);
+        blobPort = blobPort == 0 ? FreePort() : blobPort;
+        queuePort = queuePort == 0 ? FreePort() : queuePort;
+        tablePort = tablePort == 0 ? FreePort() : tablePort;
+
+        var start = new ProcessStartInfo("node")
+        {
+            WorkingDirectory = root,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in new[]
+        {
+            Path.Combine(root, "node_modules", "azurite", "dist", "src", "azurite.js"),
+            "--blobHost", "127.0.0.1", "--queueHost", "127.0.0.1", "--tableHost", "127.0.0.1",
+            "--blobPort", blobPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--queuePort", queuePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--tablePort", tablePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            // The SDKs default to a service version newer than Azurite 3.37 knows.
+            "--skipApiVersionCheck", "--disableTelemetry", "--silent",
+        })
+            start.ArgumentList.Add(arg);
+        if (location is null) start.ArgumentList.Add("--inMemoryPersistence");
+        else
+        {
+            Directory.CreateDirectory(location);
+            start.ArgumentList.Add("--location");
+            start.ArgumentList.Add(location);
+        }
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start node for Azurite.");
+        var errors = new System.Text.StringBuilder();
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (errors) errors.AppendLine(e.Data); };
+        process.OutputDataReceived += (_, _) => { };
+        process.BeginErrorReadLine();
+        process.BeginOutputReadLine();
+
+        var azurite = new AzuriteProcess(process, blobPort, queuePort, tablePort);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!(IsListening(blobPort) && IsListening(queuePort) && IsListening(tablePort)))
+        {
+            if (process.HasExited)
+                throw new InvalidOperationException($"Azurite exited with code {process.ExitCode}: {errors}");
+            if (DateTime.UtcNow > deadline)
+            {
+                await azurite.DisposeAsync().ConfigureAwait(false);
+                throw new TimeoutException($"Azurite did not open ports {blobPort}/{queuePort}/{tablePort} within 30 s. {errors}");
+            }
+            await Task.Delay(100, ct).ConfigureAwait(false);
+        }
+        return azurite;
+    }
+
+    /// <summary>Installs the pinned Azurite with <c>npm ci</c> when a fresh clone has no node_modules yet.</summary>
+    public static async Task EnsureInstalledAsync(string root, CancellationToken ct)
+    {
+        if (File.Exists(Path.Combine(root, "node_modules", "azurite", "dist", "src", "azurite.js"))) return;
+        var npm = new ProcessStartInfo("npm") { WorkingDirectory = root, UseShellExecute = false };
+        foreach (var arg in new[] { "ci", "--no-audit", "--no-fund" }) npm.ArgumentList.Add(arg);
+        using var process = Process.Start(npm) ?? throw new InvalidOperationException("Could not run npm: install Node.js 20 or newer.");
+        await process.WaitForExitAsync(ct).ConfigureAwait(false);
+        if (process.ExitCode != 0) throw new InvalidOperationException($"'npm ci' failed with exit code {process.ExitCode} in {root}.");
+    }
+
+    public static bool IsListening(int port)
+    {
+        try
+        {
+            using var client = new TcpClient();
+            client.Connect(IPAddress.Loopback, port);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>SIGKILL, as a crash would. Data written with --location survives it.</summary>
+    public void Kill()
+    {
+        if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+        _process.WaitForExit();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+                await _process.WaitForExitAsync().ConfigureAwait(false);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // Already gone.
+        }
+        _process.Dispose();
+    }
+}

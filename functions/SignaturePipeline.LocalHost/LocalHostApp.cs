@@ -1,0 +1,56 @@
+using SignaturePipeline.LocalHost.Azurite;
+using SignaturePipeline.LocalHost.Triggers;
+using SignaturePipeline.Signatures;
+using SignaturePipeline.Web;
+
+namespace SignaturePipeline.LocalHost;
+
+/// <summary>
+/// The local host: the pipeline's handlers behind the same triggers as the Functions app, on
+/// http://localhost:7071 like <c>func start</c>. Program.cs runs it; the integration tests and the
+/// benchmark build it in-process with their own storage.
+/// </summary>
+public static class LocalHostApp
+{
+    public static WebApplication Build(string[] args, IDictionary<string, string?>? overrides = null)
+    {
+        var root = LocalSettings.FindRoot();
+        var (settingsPath, values, port) = LocalSettings.Load(root);
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+
+        // Precedence, lowest first: local settings file, environment, command line, then the caller's overrides.
+        var sources = builder.Configuration.Sources;
+        sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource { InitialData = values });
+        if (overrides is not null) builder.Configuration.AddInMemoryCollection(overrides);
+
+        if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
+            builder.WebHost.UseUrls($"http://localhost:{port ?? 7071}");
+        builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
+
+        var services = builder.Services;
+        // Azurite first: hosted services start in order, and the pipeline creates its tables on start.
+        services.AddHostedService<AzuriteLauncher>();
+        services.AddSignaturePipeline(builder.Configuration);
+        services.AddSignaturePipelineHttp();
+        services.AddHostedService<DemoPetitionSeeder>();
+        services.AddOptions<QueueTriggerOptions>().Bind(builder.Configuration.GetSection(QueueTriggerOptions.Section));
+
+        services.AddSingleton(new QueueFunction(SignatureProcessor.FunctionName, Storage.QueueNames.Signatures,
+            (sp, message, ct) => sp.GetRequiredService<SignatureProcessor>().ProcessAsync(message.MessageText, message.MessageId, message.DequeueCount, ct)));
+
+        services.AddSingleton<QueueTriggerHost>();
+        services.AddHostedService(sp => sp.GetRequiredService<QueueTriggerHost>());
+        services.AddSingleton<TimerTriggerHost>();
+        services.AddHostedService(sp => sp.GetRequiredService<TimerTriggerHost>());
+        services.AddSingleton<AdminKeyFilter>();
+
+        var app = builder.Build();
+        app.Logger.LogInformation("Settings from {SettingsFile}", settingsPath ?? "(environment only)");
+        app.MapSignaturePipeline().AddEndpointFilter<AdminKeyFilter>();
+        app.MapPost("/admin/functions/{name}", async (string name, TimerTriggerHost timers, CancellationToken ct) =>
+            await timers.RunNowAsync(name, ct).ConfigureAwait(false) ? Results.Accepted() : Results.NotFound())
+            .AddEndpointFilter<AdminKeyFilter>();
+        app.MapGet("/", () => Results.Redirect("/api/petitions"));
+        return app;
+    }
+}

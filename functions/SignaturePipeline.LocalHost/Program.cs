@@ -1,0 +1,3 @@
+using SignaturePipeline.LocalHost;
+
+await LocalHostApp.Build(args).RunAsync().ConfigureAwait(false);

@@ -1,0 +1,138 @@
+using System.Net.Mime;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+using SignaturePipeline.Petitions;
+using SignaturePipeline.Signatures;
+using SignaturePipeline.Web.Http;
+
+namespace SignaturePipeline.Web.Signatures;
+
+/// <summary><c>POST /api/petitions/{petitionId}/signatures</c>: JSON, OSDI JSON, or a plain HTML form.</summary>
+public sealed class SignatureEndpoints(SubmitSignatureHandler handler, PetitionStore petitions, IOptions<PipelineOptions> options)
+{
+    public const int MaxBodyBytes = 16 * 1024;
+
+    public async Task<IResult> SubmitAsync(HttpRequest request, string petitionId, CancellationToken ct)
+    {
+        var context = request.HttpContext;
+        var wantsHtml = WantsHtml(request);
+        var mediaType = MediaTypeOf(request.ContentType);
+
+        if (request.ContentLength > MaxBodyBytes) return Problems.TooLarge(MaxBodyBytes);
+        var body = await ReadBodyAsync(request, ct).ConfigureAwait(false);
+        if (body is null) return Problems.TooLarge(MaxBodyBytes);
+
+        SignatureInput input;
+        switch (mediaType)
+        {
+            case "application/json" or "application/hal+json" or "application/osdi+json":
+                if (!SignatureJson.TryParse(body.Value, out input, out var error))
+                {
+                    Cors.AllowPetitionOrigin(context, await petitions.GetAsync(petitionId, ct).ConfigureAwait(false));
+                    return Problems.Malformed(error!.Message, error.Field);
+                }
+                break;
+            case "application/x-www-form-urlencoded":
+                var fields = new FormReader(System.Text.Encoding.UTF8.GetString(body.Value.Span)) { ValueCountLimit = 64, KeyLengthLimit = 64, ValueLengthLimit = MaxBodyBytes };
+                var form = await fields.ReadFormAsync(ct).ConfigureAwait(false);
+                input = FormValues.ToInput(name => form.TryGetValue(name, out var v) ? v.ToString() : null);
+                break;
+            case "multipart/form-data":
+                request.Body = new MemoryStream(body.Value.ToArray());
+                var multipart = await request.ReadFormAsync(ct).ConfigureAwait(false);
+                input = FormValues.ToInput(name => multipart.TryGetValue(name, out var v) ? v.ToString() : null);
+                break;
+            default:
+                return Problems.UnsupportedMediaType(request.ContentType);
+        }
+
+        var result = await handler.SubmitAsync(petitionId, input, ct).ConfigureAwait(false);
+        Cors.AllowPetitionOrigin(context, result switch
+        {
+            SubmitResult.Accepted a => a.Petition,
+            SubmitResult.Invalid i => i.Petition,
+            SubmitResult.PetitionClosed c => c.Petition,
+            _ => null,
+        });
+        return result switch
+        {
+            SubmitResult.Accepted accepted when wantsHtml => new SeeOther(ThankYouUrl(request, accepted)),
+            SubmitResult.Accepted accepted => Accepted(request, accepted.ReceiptId),
+            SubmitResult.Invalid invalid when wantsHtml => HtmlPages.Errors(invalid.Petition, invalid.Errors, input),
+            SubmitResult.Invalid invalid => Problems.Validation(invalid.Errors),
+            SubmitResult.PetitionNotFound => Problems.PetitionNotFound(),
+            SubmitResult.PetitionClosed closed => Problems.PetitionClosed(closed.Petition.Title),
+            _ => Problems.Unavailable(),
+        };
+    }
+
+    public async Task<IResult> PreflightAsync(HttpRequest request, string petitionId, CancellationToken ct) =>
+        Cors.Preflight(request.HttpContext, await petitions.GetAsync(petitionId, ct).ConfigureAwait(false));
+
+    private IResult Accepted(HttpRequest request, string receiptId)
+    {
+        var statusUrl = BaseUrl(request) + "/api/receipts/" + receiptId;
+        return new WithLocation(
+            Results.Json(new AcceptedBody(receiptId, "pending", statusUrl), Json.Options, MediaTypeNames.Application.Json, StatusCodes.Status202Accepted),
+            statusUrl);
+    }
+
+    public sealed record AcceptedBody(string ReceiptId, string Status, string StatusUrl);
+
+    private string ThankYouUrl(HttpRequest request, SubmitResult.Accepted accepted)
+    {
+        var target = accepted.Petition.ThankYouUrl ?? $"{BaseUrl(request)}/petitions/{accepted.Petition.Id}/thanks";
+        return QueryHelpers.AddQueryString(target, "receipt", accepted.ReceiptId);
+    }
+
+    private string BaseUrl(HttpRequest request) =>
+        string.IsNullOrWhiteSpace(options.Value.PublicBaseUrl)
+            ? $"{request.Scheme}://{request.Host}"
+            : options.Value.PublicBaseUrl.TrimEnd('/');
+
+    /// <summary>A browser's form post asks for text/html first; fetch() and API clients do not.</summary>
+    private static bool WantsHtml(HttpRequest request)
+    {
+        var accept = request.GetTypedHeaders().Accept;
+        if (accept is null || accept.Count == 0) return false;
+        var html = accept.Where(a => a.MediaType.Equals("text/html", StringComparison.OrdinalIgnoreCase)).Select(a => a.Quality ?? 1).DefaultIfEmpty(0).Max();
+        var json = accept.Where(a => a.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase) || a.MediaType.Equals("application/problem+json", StringComparison.OrdinalIgnoreCase))
+            .Select(a => a.Quality ?? 1).DefaultIfEmpty(0).Max();
+        return html > 0 && html >= json;
+    }
+
+    private static string? MediaTypeOf(string? contentType) =>
+        MediaTypeHeaderValue.TryParse(contentType, out var parsed) ? parsed.MediaType.Value?.ToLowerInvariant() : null;
+
+    /// <summary>Reads at most one byte past the limit, so a chunked body without a length cannot exhaust memory.</summary>
+    private static async Task<ReadOnlyMemory<byte>?> ReadBodyAsync(HttpRequest request, CancellationToken ct)
+    {
+        var buffer = new byte[MaxBodyBytes + 1];
+        var total = 0;
+        int read;
+        while (total < buffer.Length && (read = await request.Body.ReadAsync(buffer.AsMemory(total), ct).ConfigureAwait(false)) > 0)
+            total += read;
+        return total > MaxBodyBytes ? null : buffer.AsMemory(0, total);
+    }
+
+    private sealed class SeeOther(string location) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            httpContext.Response.StatusCode = StatusCodes.Status303SeeOther;
+            httpContext.Response.Headers.Location = location;
+            return Task.CompletedTask;
+        }
+    }
+
+    private sealed class WithLocation(IResult inner, string location) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            httpContext.Response.Headers.Location = location;
+            return inner.ExecuteAsync(httpContext);
+        }
+    }
+}

@@ -1,0 +1,40 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using SignaturePipeline.Web.Petitions;
+using SignaturePipeline.Web.Receipts;
+using SignaturePipeline.Web.Signatures;
+
+namespace SignaturePipeline.Web;
+
+public static class WebServiceCollectionExtensions
+{
+    /// <summary>The HTTP mapping of the pipeline, for any ASP.NET Core-based host (the local host, Functions with ASP.NET Core integration).</summary>
+    public static IServiceCollection AddSignaturePipelineHttp(this IServiceCollection services)
+    {
+        services.AddSingleton<SignatureEndpoints>();
+        services.AddSingleton<PetitionEndpoints>();
+        services.AddSingleton<ReceiptEndpoints>();
+        return services;
+    }
+
+    /// <summary>
+    /// The routes, as the Functions app declares them with <c>[HttpTrigger(Route = ...)]</c> under the "api" prefix.
+    /// Admin routes are grouped so the host can put its key check on them.
+    /// </summary>
+    public static RouteGroupBuilder MapSignaturePipeline(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/api/petitions/{petitionId}/signatures", (HttpRequest r, string petitionId, SignatureEndpoints e, CancellationToken ct) => e.SubmitAsync(r, petitionId, ct));
+        app.MapMethods("/api/petitions/{petitionId}/signatures", ["OPTIONS"], (HttpRequest r, string petitionId, SignatureEndpoints e, CancellationToken ct) => e.PreflightAsync(r, petitionId, ct));
+        app.MapGet("/api/petitions/{petitionId}", (HttpRequest r, string petitionId, PetitionEndpoints e, CancellationToken ct) => e.GetAsync(r, petitionId, ct));
+        app.MapGet("/api/petitions", (HttpRequest r, PetitionEndpoints e, CancellationToken ct) => e.ListAsync(r, ct));
+        app.MapGet("/api/receipts/{receiptId}", (HttpRequest r, string receiptId, ReceiptEndpoints e, CancellationToken ct) => e.GetAsync(r, receiptId, ct));
+        app.MapGet("/petitions/{petitionId}/thanks", (string petitionId, string? receipt, PetitionEndpoints e, CancellationToken ct) => e.ThankYouAsync(petitionId, receipt, ct));
+
+        var admin = app.MapGroup("/api/admin");
+        admin.MapPut("/petitions/{petitionId}", (HttpRequest r, string petitionId, PetitionEndpoints e, CancellationToken ct) => e.PutAsync(r, petitionId, ct));
+        admin.MapGet("/petitions/{petitionId}/outcomes", (string petitionId, string? status, PetitionEndpoints e, CancellationToken ct) => e.ListOutcomesAsync(petitionId, status, ct));
+        return admin;
+    }
+}

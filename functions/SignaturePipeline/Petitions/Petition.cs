@@ -1,0 +1,52 @@
+using System.Text.Json.Serialization;
+
+namespace SignaturePipeline.Petitions;
+
+[JsonConverter(typeof(JsonStringEnumConverter<PetitionStatus>))]
+public enum PetitionStatus { Open, Closed, Won }
+
+[JsonConverter(typeof(JsonStringEnumConverter<TargetKind>))]
+public enum TargetKind { Governor, President, Custom }
+
+/// <summary>
+/// Who a petition is addressed to. A governor receives only signers from <see cref="State"/>;
+/// the President receives everyone; a custom target receives everyone, or one state when <see cref="State"/> is set.
+/// </summary>
+public sealed record PetitionTarget(TargetKind Kind, string Name, string Email, string? State)
+{
+    /// <summary>A stable id for keys and blob paths: "governor-ny", "president", "custom-dhs-secretary".</summary>
+    public string Id => Kind switch
+    {
+        TargetKind.Governor => $"governor-{State!.ToLowerInvariant()}",
+        TargetKind.President => "president",
+        _ => "custom-" + PetitionIds.Slugify(Name) + (State is null ? "" : "-" + State.ToLowerInvariant()),
+    };
+}
+
+public sealed record Petition
+{
+    public required string Id { get; init; }
+    public required string Title { get; init; }
+    public required string Letter { get; init; }
+    public required IReadOnlyList<PetitionTarget> Targets { get; init; }
+    public required IReadOnlyList<string> Organizers { get; init; }
+    public required int Goal { get; init; }
+    public required IReadOnlyList<int> Milestones { get; init; }
+    public required PetitionStatus Status { get; init; }
+    public required IReadOnlyList<string> AllowedOrigins { get; init; }
+    public string? ThankYouUrl { get; init; }
+    public DateTimeOffset CreatedAt { get; init; }
+    public DateTimeOffset UpdatedAt { get; init; }
+
+    public bool IsOpen => Status == PetitionStatus.Open;
+
+    /// <summary>An origin is allowed when listed exactly, or when the list holds "*".</summary>
+    public bool AllowsOrigin(string origin) =>
+        AllowedOrigins.Any(o => o == "*" || string.Equals(o, origin, StringComparison.OrdinalIgnoreCase));
+}
+
+/// <summary>The exact count of a petition: the sum of its shard counters.</summary>
+public sealed record PetitionCounts(long Total, IReadOnlyDictionary<string, long> ByState)
+{
+    public static readonly PetitionCounts Zero = new(0, new Dictionary<string, long>());
+}

@@ -1,0 +1,119 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Azure;
+using Azure.Data.Tables;
+using Microsoft.Extensions.Options;
+using SignaturePipeline.Storage;
+
+namespace SignaturePipeline.Petitions;
+
+/// <summary>
+/// Petition definitions in table <c>petitions</c>.
+/// <list type="bullet">
+/// <item>PartitionKey <c>petition</c>: all definitions share one small partition, so listing them is one partition query, never a table scan.</item>
+/// <item>RowKey: the petition id (a slug, see <see cref="PetitionIds"/>).</item>
+/// </list>
+/// Reads go through a short cache: intake serves a viral spike without a table read per request.
+/// </summary>
+public sealed class PetitionStore(TableServiceClient tables, IOptions<PipelineOptions> options, TimeProvider clock)
+{
+    internal const string PartitionKey = "petition";
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    private readonly TableClient _table = tables.GetTableClient(TableNames.Petitions);
+    private readonly ConcurrentDictionary<string, (Petition? Petition, DateTimeOffset Expires)> _cache = new(StringComparer.Ordinal);
+    private readonly TimeSpan _ttl = TimeSpan.FromSeconds(options.Value.PetitionCacheSeconds);
+
+    /// <summary>The definition as of at most the cache lifetime ago; null when there is no such petition.</summary>
+    public async ValueTask<Petition?> GetAsync(string id, CancellationToken ct)
+    {
+        if (!PetitionIds.IsValid(id)) return null;
+        var now = clock.GetUtcNow();
+        if (_cache.TryGetValue(id, out var cached) && cached.Expires > now) return cached.Petition;
+        var petition = await ReadAsync(id, ct).ConfigureAwait(false);
+        _cache[id] = (petition, now + _ttl);
+        return petition;
+    }
+
+    /// <summary>Bypasses the cache, for decisions that must see the latest definition.</summary>
+    public async Task<Petition?> ReadAsync(string id, CancellationToken ct)
+    {
+        if (!PetitionIds.IsValid(id)) return null;
+        var response = await _table.GetEntityIfExistsAsync<TableEntity>(PartitionKey, id, cancellationToken: ct).ConfigureAwait(false);
+        return response.HasValue ? FromEntity(response.Value!) : null;
+    }
+
+    public async Task<IReadOnlyList<Petition>> ListAsync(CancellationToken ct)
+    {
+        var list = new List<Petition>();
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {PartitionKey}");
+        await foreach (var entity in _table.QueryAsync<TableEntity>(filter, cancellationToken: ct).ConfigureAwait(false))
+            list.Add(FromEntity(entity));
+        return list;
+    }
+
+    /// <summary>Creates the petition, or replaces its definition. Returns true when it was created.</summary>
+    public async Task<bool> UpsertAsync(Petition petition, CancellationToken ct)
+    {
+        var entity = ToEntity(petition);
+        bool created;
+        try
+        {
+            await _table.AddEntityAsync(entity, ct).ConfigureAwait(false);
+            created = true;
+        }
+        catch (RequestFailedException e) when (e.Status == 409)
+        {
+            await _table.UpsertEntityAsync(entity, TableUpdateMode.Replace, ct).ConfigureAwait(false);
+            created = false;
+        }
+        _cache[petition.Id] = (petition, clock.GetUtcNow() + _ttl);
+        return created;
+    }
+
+    /// <summary>Adds the petition only if its id is free; used to seed demo data without overwriting edits.</summary>
+    public async Task<bool> AddIfMissingAsync(Petition petition, CancellationToken ct)
+    {
+        try
+        {
+            await _table.AddEntityAsync(ToEntity(petition), ct).ConfigureAwait(false);
+            return true;
+        }
+        catch (RequestFailedException e) when (e.Status == 409)
+        {
+            return false;
+        }
+    }
+
+    private static TableEntity ToEntity(Petition p) => new(PartitionKey, p.Id)
+    {
+        ["Title"] = p.Title,
+        // The letter is its own property: a table string holds 32K characters, so it cannot share one JSON blob with the rest.
+        ["Letter"] = p.Letter,
+        ["Status"] = p.Status.ToString(),
+        ["Goal"] = p.Goal,
+        ["Targets"] = JsonSerializer.Serialize(p.Targets, Json),
+        ["Organizers"] = JsonSerializer.Serialize(p.Organizers, Json),
+        ["Milestones"] = JsonSerializer.Serialize(p.Milestones, Json),
+        ["AllowedOrigins"] = JsonSerializer.Serialize(p.AllowedOrigins, Json),
+        ["ThankYouUrl"] = p.ThankYouUrl,
+        ["CreatedAt"] = p.CreatedAt,
+        ["UpdatedAt"] = p.UpdatedAt,
+    };
+
+    private static Petition FromEntity(TableEntity e) => new()
+    {
+        Id = e.RowKey,
+        Title = e.GetString("Title") ?? "",
+        Letter = e.GetString("Letter") ?? "",
+        Status = Enum.Parse<PetitionStatus>(e.GetString("Status") ?? nameof(PetitionStatus.Open)),
+        Goal = e.GetInt32("Goal") ?? 0,
+        Targets = JsonSerializer.Deserialize<List<PetitionTarget>>(e.GetString("Targets") ?? "[]", Json) ?? [],
+        Organizers = JsonSerializer.Deserialize<List<string>>(e.GetString("Organizers") ?? "[]", Json) ?? [],
+        Milestones = JsonSerializer.Deserialize<List<int>>(e.GetString("Milestones") ?? "[]", Json) ?? [],
+        AllowedOrigins = JsonSerializer.Deserialize<List<string>>(e.GetString("AllowedOrigins") ?? "[]", Json) ?? [],
+        ThankYouUrl = e.GetString("ThankYouUrl"),
+        CreatedAt = e.GetDateTimeOffset("CreatedAt") ?? default,
+        UpdatedAt = e.GetDateTimeOffset("UpdatedAt") ?? default,
+    };
+}

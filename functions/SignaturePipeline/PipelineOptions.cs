@@ -1,0 +1,38 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace SignaturePipeline;
+
+/// <summary>Settings under <c>Pipeline__*</c>. Validated when a host starts, so a bad value fails the deploy, not a signer.</summary>
+public sealed class PipelineOptions
+{
+    public const string Section = "Pipeline";
+
+    /// <summary>
+    /// Keys the HMAC that turns emails into table keys and signs receipt ids. It must never change once a
+    /// petition has signatures: a new key would make every returning signer look new.
+    /// </summary>
+    [Required, MinLength(16)]
+    public string SecretKey { get; set; } = "";
+
+    /// <summary>
+    /// Partitions per petition. Azure serves about 2,000 entities/s per partition, so 8 shards lift one
+    /// petition's ceiling to about 16,000/s. Fixed for the life of the data: changing it moves e-mails to new shards.
+    /// </summary>
+    [Range(1, 64)]
+    public int ShardCount { get; set; } = 8;
+
+    /// <summary>How long intake trusts a cached petition definition. Intake never reads a table per request.</summary>
+    [Range(0, 300)]
+    public int PetitionCacheSeconds { get; set; } = 5;
+
+    /// <summary>Most signatures one queue message carries (group commit). Queue messages are at most 64 KiB.</summary>
+    [Range(1, 1000)]
+    public int MaxSignaturesPerMessage { get; set; } = 200;
+
+    /// <summary>Enqueue calls in flight at once. Each carries every signature that arrived while the others were busy.</summary>
+    [Range(1, 64)]
+    public int MaxConcurrentEnqueues { get; set; } = 4;
+
+    /// <summary>The public address of the HTTP host, for links in receipts and emails. Empty: taken from each request.</summary>
+    public string? PublicBaseUrl { get; set; }
+}

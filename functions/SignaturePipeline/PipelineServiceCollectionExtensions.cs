@@ -1,0 +1,41 @@
+using Azure.Data.Tables;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using SignaturePipeline.Petitions;
+using SignaturePipeline.Receipts;
+using SignaturePipeline.Security;
+using SignaturePipeline.Signatures;
+using SignaturePipeline.Storage;
+
+namespace SignaturePipeline;
+
+public static class PipelineServiceCollectionExtensions
+{
+    /// <summary>
+    /// The one registration of the pipeline. The Functions app, the local host, the benchmark and the
+    /// integration tests all call this; tests swap only what leaves the machine.
+    /// </summary>
+    public static IServiceCollection AddSignaturePipeline(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<PipelineOptions>().Bind(configuration.GetSection(PipelineOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddLogging();
+        services.AddSingleton(TimeProvider.System);
+
+        var storage = StorageConnection.FromConfiguration(configuration);
+        services.AddSingleton(storage);
+        services.AddSingleton(_ => storage.CreateTableServiceClient());
+        services.AddSingleton(_ => storage.CreateQueueServiceClient());
+        services.AddSingleton(_ => storage.CreateBlobServiceClient());
+        services.AddHostedService<StorageInitializer>();
+
+        services.AddSingleton<Hmac>();
+        services.AddSingleton<PetitionStore>();
+        services.AddSingleton<PetitionHandlers>();
+        services.AddSingleton<SignatureStore>();
+        services.AddSingleton<ReceiptStore>();
+        services.AddSingleton<SignatureEnqueuer>();
+        services.AddSingleton<SubmitSignatureHandler>();
+        services.AddSingleton<SignatureProcessor>();
+        return services;
+    }
+}

@@ -1,0 +1,34 @@
+namespace SignaturePipeline.Signatures;
+
+/// <summary>What a signer submitted, before any rule ran. Every field may be missing or hostile.</summary>
+public sealed record SignatureInput
+{
+    public string? FirstName { get; init; }
+    public string? LastName { get; init; }
+    public string? Email { get; init; }
+    public string? PostalCode { get; init; }
+    public string? State { get; init; }
+    public string? City { get; init; }
+    public string? Country { get; init; }
+    public string? Comment { get; init; }
+    public bool OptIn { get; init; }
+}
+
+/// <summary>A signature that passed every rule, in the one spelling that is stored and counted.</summary>
+public sealed record ValidSignature(
+    string FirstName,
+    string LastName,
+    string Email,
+    string CanonicalEmail,
+    string PostalCode,
+    string State,
+    string? City,
+    string Country,
+    string? Comment,
+    bool OptIn);
+
+/// <summary>
+/// One broken rule. <see cref="Code"/> is stable and machine-readable (it is what receipts and
+/// rejection records hold); <see cref="Message"/> is written for the signer, to show next to the field.
+/// </summary>
+public sealed record FieldError(string Field, string Code, string Message);

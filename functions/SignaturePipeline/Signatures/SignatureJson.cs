@@ -1,0 +1,148 @@
+using System.Text.Json;
+
+namespace SignaturePipeline.Signatures;
+
+/// <summary>
+/// Reads a signature from a JSON body: our flat shape, or an OSDI record-signature-helper body
+/// (<c>{person:{given_name, family_name, email_addresses, postal_addresses}, comments}</c>), which
+/// organizing tools such as Action Network send.
+/// </summary>
+public static class SignatureJson
+{
+    private static readonly JsonDocumentOptions Options = new() { MaxDepth = 16, CommentHandling = JsonCommentHandling.Disallow, AllowTrailingCommas = false };
+
+    public sealed record ParseError(string Message, string? Field = null);
+
+    public static bool TryParse(ReadOnlyMemory<byte> body, out SignatureInput input, out ParseError? error)
+    {
+        input = new SignatureInput();
+        error = null;
+        JsonDocument document;
+        try { document = JsonDocument.Parse(body, Options); }
+        catch (JsonException e)
+        {
+            error = new ParseError($"The body is not valid JSON ({Describe(e)}).");
+            return false;
+        }
+        using (document)
+        {
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                error = new ParseError("The body must be a JSON object with the signer's fields.");
+                return false;
+            }
+            try
+            {
+                input = root.TryGetProperty("person", out var person) && person.ValueKind == JsonValueKind.Object
+                    ? FromOsdi(root, person)
+                    : FromFlat(root);
+                return true;
+            }
+            catch (FieldTypeException e)
+            {
+                error = new ParseError(e.Message, e.Field);
+                return false;
+            }
+        }
+    }
+
+    private static SignatureInput FromFlat(JsonElement root) => new()
+    {
+        FirstName = String(root, "firstName"),
+        LastName = String(root, "lastName"),
+        Email = String(root, "email"),
+        PostalCode = String(root, "postalCode"),
+        State = String(root, "state"),
+        City = String(root, "city"),
+        Country = String(root, "country"),
+        Comment = String(root, "comment"),
+        OptIn = Bool(root, "optIn"),
+    };
+
+    private static SignatureInput FromOsdi(JsonElement root, JsonElement person)
+    {
+        var email = FirstObject(person, "email_addresses", prefer: "primary");
+        var address = FirstObject(person, "postal_addresses", prefer: "primary");
+        return new SignatureInput
+        {
+            FirstName = String(person, "given_name"),
+            LastName = String(person, "family_name"),
+            Email = email is { } e ? String(e, "address") : null,
+            PostalCode = address is { } a1 ? String(a1, "postal_code") : null,
+            State = address is { } a2 ? String(a2, "region") : null,
+            City = address is { } a3 ? String(a3, "locality") : null,
+            Country = address is { } a4 ? String(a4, "country") : null,
+            Comment = String(root, "comments") ?? String(root, "comment"),
+            OptIn = Bool(root, "optIn"),
+        };
+    }
+
+    private static JsonElement? FirstObject(JsonElement parent, string name, string prefer)
+    {
+        if (!parent.TryGetProperty(name, out var array) || array.ValueKind == JsonValueKind.Null) return null;
+        if (array.ValueKind != JsonValueKind.Array) throw new FieldTypeException(name, $"'{name}' must be a list.");
+        JsonElement? first = null;
+        foreach (var item in array.EnumerateArray())
+        {
+            if (item.ValueKind != JsonValueKind.Object) throw new FieldTypeException(name, $"Each entry of '{name}' must be an object.");
+            first ??= item;
+            if (item.TryGetProperty(prefer, out var flag) && flag.ValueKind == JsonValueKind.True) return item;
+        }
+        return first;
+    }
+
+    private static string? String(JsonElement parent, string name)
+    {
+        if (!parent.TryGetProperty(name, out var value)) return null;
+        return value.ValueKind switch
+        {
+            JsonValueKind.String => value.GetString(),
+            JsonValueKind.Null => null,
+            // ZIP codes typed into number fields arrive as numbers; keep their digits as written.
+            JsonValueKind.Number when name is "postalCode" or "postal_code" => value.GetRawText(),
+            _ => throw new FieldTypeException(name, $"'{name}' must be text."),
+        };
+    }
+
+    private static bool Bool(JsonElement parent, string name)
+    {
+        if (!parent.TryGetProperty(name, out var value)) return false;
+        return value.ValueKind switch
+        {
+            JsonValueKind.True => true,
+            JsonValueKind.False or JsonValueKind.Null => false,
+            JsonValueKind.String => FormValues.IsTrue(value.GetString()),
+            _ => throw new FieldTypeException(name, $"'{name}' must be true or false."),
+        };
+    }
+
+    private static string Describe(JsonException e) =>
+        e.LineNumber is { } line ? $"line {line + 1}, position {e.BytePositionInLine + 1}" : "it could not be read";
+
+    private sealed class FieldTypeException(string field, string message) : Exception(message)
+    {
+        public string Field { get; } = field;
+    }
+}
+
+/// <summary>Reads the fields of a plain HTML form post, where a checkbox sends "on" or nothing.</summary>
+public static class FormValues
+{
+    public static bool IsTrue(string? value) =>
+        value is not null && (value.Equals("on", StringComparison.OrdinalIgnoreCase) || value.Equals("true", StringComparison.OrdinalIgnoreCase)
+            || value == "1" || value.Equals("yes", StringComparison.OrdinalIgnoreCase));
+
+    public static SignatureInput ToInput(Func<string, string?> field) => new()
+    {
+        FirstName = field("firstName"),
+        LastName = field("lastName"),
+        Email = field("email"),
+        PostalCode = field("postalCode"),
+        State = field("state"),
+        City = field("city"),
+        Country = field("country"),
+        Comment = field("comment"),
+        OptIn = IsTrue(field("optIn")),
+    };
+}

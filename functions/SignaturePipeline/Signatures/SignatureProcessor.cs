@@ -1,0 +1,151 @@
+using Azure.Data.Tables;
+using Microsoft.Extensions.Logging;
+using SignaturePipeline.Petitions;
+using SignaturePipeline.Receipts;
+using SignaturePipeline.Storage;
+
+namespace SignaturePipeline.Signatures;
+
+/// <summary>
+/// The queue function behind <c>signatures</c>: validate, normalize, de-duplicate, store and count.
+/// Safe to run twice on the same message (a crash after the commit, a lease that expired): every write is
+/// keyed by the signature or the receipt, so a second run lands on the same rows and counts nothing again.
+/// </summary>
+public sealed class SignatureProcessor(
+    PetitionStore petitions,
+    SignatureStore signatures,
+    ReceiptStore receipts,
+    TableServiceClient tables,
+    TimeProvider clock,
+    ILogger<SignatureProcessor> logger)
+{
+    public const string FunctionName = "ProcessSignatures";
+
+    /// <summary>The Functions default (host.json <c>maxDequeueCount</c>): after this many failed tries a message goes to poison.</summary>
+    public const int MaxDequeueCount = 5;
+
+    private readonly TableClient _failures = tables.GetTableClient(TableNames.Failures);
+
+    public sealed record Summary(int Counted, int Duplicates, int Rejected);
+
+    public async Task<Summary> ProcessAsync(string messageText, string messageId, long dequeueCount, CancellationToken ct)
+    {
+        SignatureMessage? message = null;
+        try
+        {
+            message = SignatureMessage.Parse(messageText);
+            return await ProcessAsync(message, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            await RecordFailureAsync(message, messageId, dequeueCount, e, ct).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    public async Task<Summary> ProcessAsync(SignatureMessage message, CancellationToken ct)
+    {
+        var results = new List<Receipt>(message.Items.Count);
+        var pending = new List<SignatureStore.Pending>();
+        var seen = new Dictionary<(string Petition, string RowKey), string>();
+
+        foreach (var item in message.Items)
+        {
+            var petition = await petitions.GetAsync(item.PetitionId, ct).ConfigureAwait(false)
+                ?? await petitions.ReadAsync(item.PetitionId, ct).ConfigureAwait(false);
+            if (petition is null)
+            {
+                results.Add(new Receipt(item.ReceiptId, item.PetitionId, ReceiptStatus.Rejected, "petition_not_found", null, "This petition does not exist."));
+                continue;
+            }
+            if (!petition.IsOpen)
+            {
+                results.Add(new Receipt(item.ReceiptId, item.PetitionId, ReceiptStatus.Rejected, "petition_closed", null, "This petition is no longer collecting signatures."));
+                continue;
+            }
+            var errors = SignatureRules.Validate(item.Signature, out var valid);
+            if (errors.Count > 0)
+            {
+                var first = errors[0];
+                results.Add(new Receipt(item.ReceiptId, item.PetitionId, ReceiptStatus.Rejected, first.Code, first.Field, first.Message,
+                    State: UsStates.TryNormalize(item.Signature.State, out var s) ? s : null));
+                continue;
+            }
+            var (shard, rowKey) = signatures.KeyOf(item.PetitionId, valid!.CanonicalEmail);
+            // Two signatures of one person in one message would put one row key twice in a transaction, which Azure refuses.
+            if (!seen.TryAdd((item.PetitionId, rowKey), item.ReceiptId))
+            {
+                results.Add(Duplicate(item, valid));
+                continue;
+            }
+            pending.Add(new SignatureStore.Pending(item, valid, shard, rowKey));
+        }
+
+        var commits = pending
+            .GroupBy(p => (p.Queued.PetitionId, p.Shard))
+            .Select(g => signatures.CommitShardAsync(g.Key.PetitionId, g.Key.Shard, g.ToList(), ct));
+        var outcomes = (await Task.WhenAll(commits).ConfigureAwait(false))
+            .SelectMany(d => d)
+            .ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
+
+        foreach (var petitionGroup in pending.GroupBy(p => p.Queued.PetitionId))
+        {
+            var counted = petitionGroup.Where(p => outcomes[p.Queued.ReceiptId] != SignatureStore.CommitOutcome.Duplicate).ToList();
+            // The supporter number is the petition's count as this processor saw it right after the commit;
+            // under concurrent processors it is close to, not exactly, the signer's place in line.
+            var total = counted.Count == 0 ? 0 : (await signatures.GetCountsAsync(petitionGroup.Key, ct).ConfigureAwait(false)).Total;
+            var position = total - counted.Count;
+            foreach (var p in petitionGroup)
+            {
+                if (outcomes[p.Queued.ReceiptId] == SignatureStore.CommitOutcome.Duplicate)
+                    results.Add(Duplicate(p.Queued, p.Signature));
+                else
+                    results.Add(new Receipt(p.Queued.ReceiptId, p.Queued.PetitionId, ReceiptStatus.Counted, SupporterNumber: ++position, State: p.Signature.State));
+            }
+        }
+
+        await receipts.WriteAsync(results, ct).ConfigureAwait(false);
+        var summary = new Summary(
+            results.Count(r => r.Status == ReceiptStatus.Counted),
+            results.Count(r => r.Status == ReceiptStatus.Duplicate),
+            results.Count(r => r.Status == ReceiptStatus.Rejected));
+        logger.LogInformation("Processed {Items} signatures: {Counted} counted, {Duplicates} duplicates, {Rejected} rejected",
+            message.Items.Count, summary.Counted, summary.Duplicates, summary.Rejected);
+        return summary;
+    }
+
+    private static Receipt Duplicate(QueuedSignature item, ValidSignature valid) =>
+        new(item.ReceiptId, item.PetitionId, ReceiptStatus.Duplicate, "duplicate", "email", "This email address has already signed this petition.", State: valid.State);
+
+    /// <summary>
+    /// Table <c>failures</c>: PartitionKey = queue message id, RowKey <c>failure</c>; the last error of each try.
+    /// On the last try, the message's receipts are marked poisoned with that error, so no receipt stays pending forever.
+    /// </summary>
+    private async Task RecordFailureAsync(SignatureMessage? message, string messageId, long dequeueCount, Exception error, CancellationToken ct)
+    {
+        var reason = error is InvalidMessageException invalid ? invalid.Code : "processing_failed";
+        var detail = error.Message.Length > 1000 ? error.Message[..1000] : error.Message;
+        logger.LogWarning(error, "Signature message {MessageId} failed on try {DequeueCount}: {Reason}", messageId, dequeueCount, reason);
+        try
+        {
+            await _failures.UpsertEntityAsync(new TableEntity(messageId, "failure")
+            {
+                ["DequeueCount"] = dequeueCount,
+                ["Reason"] = reason,
+                ["Detail"] = detail,
+                ["ErrorType"] = error.GetType().FullName,
+                ["Receipts"] = message is null ? null : string.Join(',', message.Items.Take(100).Select(i => i.ReceiptId)),
+                ["Poisoned"] = dequeueCount >= MaxDequeueCount,
+                ["At"] = clock.GetUtcNow(),
+            }, TableUpdateMode.Replace, ct).ConfigureAwait(false);
+            if (dequeueCount >= MaxDequeueCount && message is not null)
+                await receipts.WriteAsync(
+                    message.Items.Select(i => new Receipt(i.ReceiptId, i.PetitionId, ReceiptStatus.Poisoned, reason, null, detail)).ToList(), ct).ConfigureAwait(false);
+        }
+        catch (Exception recordError) when (recordError is not OperationCanceledException)
+        {
+            // Storage may be what failed; the message itself is still safe in the queue.
+            logger.LogWarning(recordError, "Could not record the failure of message {MessageId}", messageId);
+        }
+    }
+}

@@ -1,0 +1,207 @@
+using System.Buffers.Binary;
+using System.Collections.Concurrent;
+using Azure;
+using Azure.Data.Tables;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using SignaturePipeline.Petitions;
+using SignaturePipeline.Security;
+using SignaturePipeline.Storage;
+
+namespace SignaturePipeline.Signatures;
+
+/// <summary>
+/// Counted signatures and their exact counters, in table <c>signatures</c>.
+/// <list type="bullet">
+/// <item>PartitionKey <c>{petitionId}_{shard:00}</c>: each petition is spread over
+/// <see cref="PipelineOptions.ShardCount"/> partitions, so one viral petition is not held to one partition's ~2,000 entities/s.</item>
+/// <item>RowKey <c>s_{hmac}</c>: the HMAC of the petition and the canonical email. The shard comes from the same
+/// hash, so a person always lands on the same row, and a second insert fails with 409: the store, not a lookup, decides duplicates.
+/// The email is never in a key in clear.</item>
+/// <item>RowKey <c>counter</c>: the shard's total and per-state counts (<c>Total</c>, <c>S_NY</c>, …). It changes in the same
+/// entity-group transaction as the rows it counts, guarded by its ETag, so the count can never drift from the rows.</item>
+/// </list>
+/// </summary>
+public sealed class SignatureStore(TableServiceClient tables, Hmac hmac, IOptions<PipelineOptions> options, ILogger<SignatureStore> logger)
+{
+    public const string CounterRowKey = "counter";
+    public const string SignatureRowPrefix = "s_";
+    public const string TotalProperty = "Total";
+    public const string StatePropertyPrefix = "S_";
+
+    // Azure's limit is 100 operations per transaction; one is the counter.
+    private const int MaxInsertsPerTransaction = 99;
+    private const int MaxConflictRetries = 20;
+
+    private readonly TableClient _table = tables.GetTableClient(TableNames.Signatures);
+    private readonly int _shards = options.Value.ShardCount;
+
+    // The last counter each shard was seen with. One processor usually owns a shard's writes, so the cached
+    // ETag is usually current and a transaction needs no read first; a stale one costs one 412 and a re-read.
+    private readonly ConcurrentDictionary<string, TableEntity> _counters = new(StringComparer.Ordinal);
+
+    public int ShardCount => _shards;
+
+    public (int Shard, string RowKey) KeyOf(string petitionId, string canonicalEmail)
+    {
+        var hash = hmac.Compute("signature", petitionId + "\n" + canonicalEmail);
+        var shard = (int)(BinaryPrimitives.ReadUInt32BigEndian(hash) % (uint)_shards);
+        return (shard, SignatureRowPrefix + Convert.ToHexStringLower(hash));
+    }
+
+    public static string PartitionKeyOf(string petitionId, int shard) => $"{petitionId}_{shard:D2}";
+
+    public sealed record Pending(QueuedSignature Queued, ValidSignature Signature, int Shard, string RowKey);
+
+    public enum CommitOutcome { Counted, AlreadyCounted, Duplicate }
+
+    /// <summary>
+    /// Inserts the signatures of one shard and moves its counter, in transactions of at most 100 operations.
+    /// A 409 on one insert aborts its transaction; that signature is set aside as a duplicate (or, when the
+    /// stored row carries the same receipt, as this very signature counted by an earlier attempt) and the rest retry.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, CommitOutcome>> CommitShardAsync(string petitionId, int shard, IReadOnlyList<Pending> items, CancellationToken ct)
+    {
+        var partitionKey = PartitionKeyOf(petitionId, shard);
+        var outcomes = new Dictionary<string, CommitOutcome>(StringComparer.Ordinal);
+        var remaining = new List<Pending>(items);
+        var conflicts = 0;
+        while (remaining.Count > 0)
+        {
+            var chunk = remaining.Take(MaxInsertsPerTransaction).ToList();
+            var counter = await GetCounterAsync(partitionKey, ct).ConfigureAwait(false);
+            var updated = Increment(counter, chunk);
+            var actions = new List<TableTransactionAction>(chunk.Count + 1);
+            actions.AddRange(chunk.Select(p => new TableTransactionAction(TableTransactionActionType.Add, ToEntity(partitionKey, p))));
+            actions.Add(counter.ETag == default
+                ? new TableTransactionAction(TableTransactionActionType.Add, updated)
+                : new TableTransactionAction(TableTransactionActionType.UpdateMerge, updated, counter.ETag));
+            try
+            {
+                var response = await _table.SubmitTransactionAsync(actions, ct).ConfigureAwait(false);
+                updated.ETag = response.Value[^1].Headers.ETag ?? default;
+                _counters[partitionKey] = updated;
+                foreach (var p in chunk) outcomes[p.Queued.ReceiptId] = CommitOutcome.Counted;
+                remaining.RemoveRange(0, chunk.Count);
+            }
+            catch (TableTransactionFailedException e) when (e.Status is 409 or 412 && e.FailedTransactionActionIndex is int index && index < chunk.Count)
+            {
+                var existing = await _table.GetEntityIfExistsAsync<TableEntity>(partitionKey, chunk[index].RowKey, cancellationToken: ct).ConfigureAwait(false);
+                var own = existing.HasValue && existing.Value!.GetString("ReceiptId") == chunk[index].Queued.ReceiptId;
+                outcomes[chunk[index].Queued.ReceiptId] = own ? CommitOutcome.AlreadyCounted : CommitOutcome.Duplicate;
+                remaining.Remove(chunk[index]);
+            }
+            catch (TableTransactionFailedException e) when (e.Status is 409 or 412)
+            {
+                // The counter moved under us (another processor), or the store did not say which row failed.
+                _counters.TryRemove(partitionKey, out _);
+                if (++conflicts > MaxConflictRetries) throw;
+                if (e.FailedTransactionActionIndex is null && conflicts > 2)
+                    await SetAsideExistingAsync(partitionKey, remaining, outcomes, ct).ConfigureAwait(false);
+                logger.LogDebug("Counter conflict on {PartitionKey}, attempt {Attempt}", partitionKey, conflicts);
+            }
+            catch
+            {
+                _counters.TryRemove(partitionKey, out _);
+                throw;
+            }
+        }
+        return outcomes;
+    }
+
+    /// <summary>Only for a store that does not report the failing operation: find rows that already exist.</summary>
+    private async Task SetAsideExistingAsync(string partitionKey, List<Pending> remaining, Dictionary<string, CommitOutcome> outcomes, CancellationToken ct)
+    {
+        foreach (var p in remaining.ToList())
+        {
+            var existing = await _table.GetEntityIfExistsAsync<TableEntity>(partitionKey, p.RowKey, cancellationToken: ct).ConfigureAwait(false);
+            if (!existing.HasValue) continue;
+            outcomes[p.Queued.ReceiptId] = existing.Value!.GetString("ReceiptId") == p.Queued.ReceiptId ? CommitOutcome.AlreadyCounted : CommitOutcome.Duplicate;
+            remaining.Remove(p);
+        }
+    }
+
+    private async Task<TableEntity> GetCounterAsync(string partitionKey, CancellationToken ct)
+    {
+        if (_counters.TryGetValue(partitionKey, out var cached)) return cached;
+        var response = await _table.GetEntityIfExistsAsync<TableEntity>(partitionKey, CounterRowKey, cancellationToken: ct).ConfigureAwait(false);
+        return response.HasValue ? response.Value! : new TableEntity(partitionKey, CounterRowKey) { [TotalProperty] = 0L };
+    }
+
+    private static TableEntity Increment(TableEntity counter, List<Pending> chunk)
+    {
+        var updated = new TableEntity(counter.PartitionKey, counter.RowKey) { [TotalProperty] = (counter.GetInt64(TotalProperty) ?? 0) + chunk.Count };
+        foreach (var group in chunk.GroupBy(p => p.Signature.State))
+        {
+            var property = StatePropertyPrefix + group.Key;
+            updated[property] = (counter.GetInt64(property) ?? 0) + group.Count();
+        }
+        // Keep the other states' values in the cached copy; Merge leaves them untouched in the store.
+        foreach (var (key, value) in counter)
+            if (key.StartsWith(StatePropertyPrefix, StringComparison.Ordinal) && !updated.ContainsKey(key)) updated[key] = value;
+        updated.ETag = counter.ETag;
+        return updated;
+    }
+
+    private static TableEntity ToEntity(string partitionKey, Pending p)
+    {
+        var s = p.Signature;
+        return new TableEntity(partitionKey, p.RowKey)
+        {
+            ["ReceiptId"] = p.Queued.ReceiptId,
+            ["FirstName"] = s.FirstName,
+            ["LastName"] = s.LastName,
+            ["Email"] = s.Email,
+            ["PostalCode"] = s.PostalCode,
+            ["State"] = s.State,
+            ["City"] = s.City,
+            ["Country"] = s.Country,
+            ["Comment"] = s.Comment,
+            ["OptIn"] = s.OptIn,
+            ["SignedAt"] = p.Queued.ReceivedAt,
+        };
+    }
+
+    /// <summary>The petition's exact count: one point read per shard, whatever the number of signatures.</summary>
+    public async Task<PetitionCounts> GetCountsAsync(string petitionId, CancellationToken ct)
+    {
+        var reads = Enumerable.Range(0, _shards)
+            .Select(shard => _table.GetEntityIfExistsAsync<TableEntity>(PartitionKeyOf(petitionId, shard), CounterRowKey, cancellationToken: ct))
+            .ToArray();
+        var results = await Task.WhenAll(reads).ConfigureAwait(false);
+        long total = 0;
+        var byState = new SortedDictionary<string, long>(StringComparer.Ordinal);
+        foreach (var result in results)
+        {
+            if (!result.HasValue) continue;
+            var counter = result.Value!;
+            total += counter.GetInt64(TotalProperty) ?? 0;
+            foreach (var (key, value) in counter)
+                if (key.StartsWith(StatePropertyPrefix, StringComparison.Ordinal) && value is long n && n != 0)
+                    byState[key[StatePropertyPrefix.Length..]] = byState.GetValueOrDefault(key[StatePropertyPrefix.Length..]) + n;
+        }
+        return new PetitionCounts(total, byState);
+    }
+
+    /// <summary>
+    /// Recounts from the rows themselves (a partition query per shard). For tests and operators only:
+    /// it proves the counters; it is never on a request path.
+    /// </summary>
+    public async Task<PetitionCounts> RecountAsync(string petitionId, CancellationToken ct)
+    {
+        long total = 0;
+        var byState = new SortedDictionary<string, long>(StringComparer.Ordinal);
+        for (var shard = 0; shard < _shards; shard++)
+        {
+            var pk = PartitionKeyOf(petitionId, shard);
+            var filter = TableClient.CreateQueryFilter($"PartitionKey eq {pk} and RowKey ge {SignatureRowPrefix} and RowKey lt {"s`"}");
+            await foreach (var row in _table.QueryAsync<TableEntity>(filter, select: ["State"], cancellationToken: ct).ConfigureAwait(false))
+            {
+                total++;
+                var state = row.GetString("State") ?? "";
+                byState[state] = byState.GetValueOrDefault(state) + 1;
+            }
+        }
+        return new PetitionCounts(total, byState);
+    }
+}

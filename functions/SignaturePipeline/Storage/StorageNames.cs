@@ -1,0 +1,28 @@
+namespace SignaturePipeline.Storage;
+
+/// <summary>Every table in the account. Each is written by exactly one type, which documents its keys.</summary>
+public static class TableNames
+{
+    /// <summary>Petition definitions. Keys: see <see cref="Petitions.PetitionStore"/>.</summary>
+    public const string Petitions = "petitions";
+    /// <summary>Counted signatures and their counters. Keys: see <see cref="Signatures.SignatureStore"/>.</summary>
+    public const string Signatures = "signatures";
+    /// <summary>The final state of every receipt. Keys: see <see cref="Receipts.ReceiptStore"/>.</summary>
+    public const string Receipts = "receipts";
+    /// <summary>Rejections and duplicates per petition, for organizers. Keys: see <see cref="Receipts.ReceiptStore"/>.</summary>
+    public const string Outcomes = "outcomes";
+    /// <summary>Why a queue message failed, for operators. Keys: see <see cref="Signatures.SignatureProcessor"/>.</summary>
+    public const string Failures = "failures";
+
+    public static readonly string[] All = [Petitions, Signatures, Receipts, Outcomes, Failures];
+}
+
+/// <summary>Queue names. Functions moves a message that failed five times to "{queue}-poison".</summary>
+public static class QueueNames
+{
+    public const string Signatures = "signatures";
+    public const string SignaturesPoison = Signatures + PoisonSuffix;
+    public const string PoisonSuffix = "-poison";
+
+    public static readonly string[] All = [Signatures, SignaturesPoison];
+}

@@ -12,7 +12,7 @@ namespace SignaturePipeline.LocalHost;
 /// </summary>
 public static class LocalHostApp
 {
-    public static WebApplication Build(string[] args, IDictionary<string, string?>? overrides = null)
+    public static WebApplication Build(string[] args, IDictionary<string, string?>? overrides = null, Action<IServiceCollection>? configure = null)
     {
         var root = LocalSettings.FindRoot();
         var (settingsPath, values, port) = LocalSettings.Load(root);
@@ -43,6 +43,8 @@ public static class LocalHostApp
         services.AddSingleton<TimerTriggerHost>();
         services.AddHostedService(sp => sp.GetRequiredService<TimerTriggerHost>());
         services.AddSingleton<AdminKeyFilter>();
+        // Tests swap what leaves the machine (an email transport, a clock) here, after the production registration.
+        configure?.Invoke(services);
 
         var app = builder.Build();
         app.Logger.LogInformation("Settings from {SettingsFile}", settingsPath ?? "(environment only)");

@@ -1,0 +1,195 @@
+using System.Text.Json;
+using Azure.Data.Tables;
+using Azure.Storage.Queues;
+using Microsoft.Extensions.DependencyInjection;
+using SignaturePipeline.IntegrationTests.Infrastructure;
+using SignaturePipeline.Petitions;
+using SignaturePipeline.Receipts;
+using SignaturePipeline.Security;
+using SignaturePipeline.Signatures;
+using SignaturePipeline.Storage;
+
+namespace SignaturePipeline.IntegrationTests.Signatures;
+
+/// <summary>The queue function on its own, through the production registration, against real Azurite.</summary>
+[Collection(AzuriteGroup.Name)]
+public sealed class ProcessorTests(AzuriteFixture azurite) : IAsyncLifetime
+{
+    private ServiceProvider _services = null!;
+    private SignatureProcessor Processor => _services.GetRequiredService<SignatureProcessor>();
+    private SignatureStore Store => _services.GetRequiredService<SignatureStore>();
+    private ReceiptStore Receipts => _services.GetRequiredService<ReceiptStore>();
+
+    public async Task InitializeAsync() => _services = await azurite.BuildServicesAsync();
+
+    public async Task DisposeAsync() => await _services.DisposeAsync();
+
+    private async Task<string> NewPetitionAsync(string status = "open")
+    {
+        var id = AzuriteFixture.NewPetitionId();
+        var result = await _services.GetRequiredService<PetitionHandlers>().SaveAsync(id, AzuriteFixture.Definition(status: status), CancellationToken.None);
+        Assert.IsType<SavePetitionResult.Saved>(result);
+        return id;
+    }
+
+    private SignatureMessage Message(string petitionId, params SignatureInput[] signatures)
+    {
+        var hmac = _services.GetRequiredService<Hmac>();
+        var batch = ReceiptId.NewBatch();
+        return new SignatureMessage(SignatureMessage.CurrentSchema,
+            signatures.Select((s, i) => new QueuedSignature(ReceiptId.Create(hmac, batch, i).Value, petitionId, DateTimeOffset.UtcNow, s)).ToList());
+    }
+
+    private static SignatureInput Signer(string email, string state = "NY", string zip = "10001") => new()
+    {
+        FirstName = "Ana", LastName = "Li", Email = email, PostalCode = zip, State = state,
+    };
+
+    [Fact]
+    public async Task The_same_message_processed_twice_is_counted_once()
+    {
+        var petition = await NewPetitionAsync();
+        var message = Message(petition, Signer("a@example.org"), Signer("b@example.org", "CA", "90210"));
+        var text = message.Serialize();
+
+        var first = await Processor.ProcessAsync(text, "m1", 1, CancellationToken.None);
+        var second = await Processor.ProcessAsync(text, "m1", 2, CancellationToken.None);
+
+        Assert.Equal(2, first.Counted);
+        Assert.Equal(2, second.Counted); // the retry recognises its own rows: still counted, not duplicate
+        Assert.Equal(2, (await Store.GetCountsAsync(petition, CancellationToken.None)).Total);
+        Assert.Equal(2, (await Store.RecountAsync(petition, CancellationToken.None)).Total);
+        foreach (var item in message.Items)
+            Assert.Equal(ReceiptStatus.Counted, (await Receipts.GetAsync(item.ReceiptId, CancellationToken.None))!.Status);
+    }
+
+    [Fact]
+    public async Task A_crash_after_the_commit_and_before_the_receipts_ends_counted_once_on_retry()
+    {
+        var petition = await NewPetitionAsync();
+        var message = Message(petition, Signer("crash@example.org"));
+        var item = message.Items[0];
+        SignatureRules.Validate(item.Signature, out var valid);
+        var (shard, rowKey) = Store.KeyOf(petition, valid!.CanonicalEmail);
+        // The first attempt got as far as the transaction, then the process died.
+        await Store.CommitShardAsync(petition, shard, [new SignatureStore.Pending(item, valid, shard, rowKey)], CancellationToken.None);
+        Assert.Equal(ReceiptStatus.Pending, (await Receipts.GetAsync(item.ReceiptId, CancellationToken.None))!.Status);
+
+        await Processor.ProcessAsync(message.Serialize(), "m2", 2, CancellationToken.None);
+
+        Assert.Equal(ReceiptStatus.Counted, (await Receipts.GetAsync(item.ReceiptId, CancellationToken.None))!.Status);
+        Assert.Equal(1, (await Store.GetCountsAsync(petition, CancellationToken.None)).Total);
+    }
+
+    [Fact]
+    public async Task Two_processors_racing_on_one_shard_keep_the_counter_exact()
+    {
+        var petition = await NewPetitionAsync();
+        var messages = Enumerable.Range(0, 8)
+            .Select(m => Message(petition, Enumerable.Range(0, 25).Select(i => Signer($"p{m}-{i}@example.org")).ToArray()))
+            .ToList();
+        // Separate registrations: separate counter caches, as two Function instances would have.
+        await using var other = await azurite.BuildServicesAsync();
+        var processors = new[] { Processor, other.GetRequiredService<SignatureProcessor>() };
+        await Task.WhenAll(messages.Select((m, i) => processors[i % 2].ProcessAsync(m.Serialize(), $"race{i}", 1, CancellationToken.None)));
+
+        var counts = await Store.GetCountsAsync(petition, CancellationToken.None);
+        Assert.Equal(200, counts.Total);
+        Assert.Equal(200, (await Store.RecountAsync(petition, CancellationToken.None)).Total);
+    }
+
+    [Fact]
+    public async Task Two_signatures_of_one_person_in_one_message_count_once()
+    {
+        var petition = await NewPetitionAsync();
+        var message = Message(petition, Signer("twin@gmail.com"), Signer("t.w.i.n@gmail.com"));
+        var summary = await Processor.ProcessAsync(message.Serialize(), "m3", 1, CancellationToken.None);
+        Assert.Equal((1, 1), (summary.Counted, summary.Duplicates));
+    }
+
+    [Fact]
+    public async Task A_petition_closed_after_intake_rejects_with_a_recorded_reason()
+    {
+        var petition = await NewPetitionAsync(status: "closed");
+        var message = Message(petition, Signer("late@example.org"));
+        await Processor.ProcessAsync(message.Serialize(), "m4", 1, CancellationToken.None);
+        var receipt = await Receipts.GetAsync(message.Items[0].ReceiptId, CancellationToken.None);
+        Assert.Equal((ReceiptStatus.Rejected, "petition_closed"), (receipt!.Status, receipt.Reason));
+    }
+
+    [Fact]
+    public async Task An_unknown_petition_rejects_with_a_recorded_reason()
+    {
+        var message = Message("no-such-petition", Signer("x@example.org"));
+        await Processor.ProcessAsync(message.Serialize(), "m5", 1, CancellationToken.None);
+        Assert.Equal("petition_not_found", (await Receipts.GetAsync(message.Items[0].ReceiptId, CancellationToken.None))!.Reason);
+    }
+
+    [Fact]
+    public async Task A_message_that_fails_on_its_last_try_marks_its_receipts_poisoned_with_the_reason()
+    {
+        var petition = await NewPetitionAsync();
+        var message = Message(petition, Signer("poison@example.org"));
+        // A schema this version does not know: no retry can fix it, so the fifth try is the last.
+        var text = message.Serialize().Replace("\"schema\":1", "\"schema\":99", StringComparison.Ordinal);
+        await Assert.ThrowsAsync<InvalidMessageException>(() => Processor.ProcessAsync(text, "m6", 5, CancellationToken.None));
+
+        var failures = _services.GetRequiredService<TableServiceClient>().GetTableClient(TableNames.Failures);
+        var failure = (await failures.GetEntityAsync<TableEntity>("m6", "failure")).Value;
+        Assert.Equal("unknown_schema", failure.GetString("Reason"));
+        Assert.True(failure.GetBoolean("Poisoned"));
+    }
+
+    [Fact]
+    public async Task Every_rule_broken_in_a_queued_message_is_recorded_as_its_reason_and_nothing_is_counted()
+    {
+        var petition = await NewPetitionAsync();
+        var cases = new (SignatureInput Input, string Reason)[]
+        {
+            (Signer("a@example.org") with { FirstName = "" }, SignatureRules.Codes.NameRequired),
+            (Signer("b@example.org") with { LastName = new string('x', 101) }, SignatureRules.Codes.NameTooLong),
+            (Signer("c@example.org") with { FirstName = "https://spam.example" }, SignatureRules.Codes.NameContainsUrl),
+            (Signer("d@example.org") with { FirstName = "<script>" }, SignatureRules.Codes.NameContainsMarkup),
+            (Signer("e@example.org") with { LastName = "=SUM(A1)" }, SignatureRules.Codes.NameFormulaPrefix),
+            (Signer("not-an-email"), SignatureRules.Codes.EmailInvalid),
+            (Signer("f@example.org", "NY", "1234"), SignatureRules.Codes.PostalCodeInvalid),
+            (Signer("g@example.org", "NY", "90210"), SignatureRules.Codes.PostalCodeStateMismatch),
+            (Signer("h@example.org", "ZZ"), SignatureRules.Codes.StateInvalid),
+            (Signer("i@example.org") with { Comment = new string('c', 1001) }, SignatureRules.Codes.CommentTooLong),
+            (Signer("j@example.org") with { Country = "MX" }, SignatureRules.Codes.CountryUnsupported),
+        };
+        var message = Message(petition, cases.Select(c => c.Input).ToArray());
+        var summary = await Processor.ProcessAsync(message.Serialize(), "m7", 1, CancellationToken.None);
+
+        Assert.Equal(cases.Length, summary.Rejected);
+        for (var i = 0; i < cases.Length; i++)
+            Assert.Equal(cases[i].Reason, (await Receipts.GetAsync(message.Items[i].ReceiptId, CancellationToken.None))!.Reason);
+        Assert.Equal(0, (await Store.RecountAsync(petition, CancellationToken.None)).Total);
+        var listed = new List<Receipt>();
+        await foreach (var r in Receipts.ListOutcomesAsync(petition, ReceiptStatus.Rejected, CancellationToken.None)) listed.Add(r);
+        Assert.Equal(cases.Length, listed.Count);
+    }
+
+    [Fact]
+    public async Task A_poison_message_lands_in_the_poison_queue_after_five_tries_with_its_reason()
+    {
+        await using var host = await azurite.StartHostAsync();
+        var queues = host.Services.GetRequiredService<QueueServiceClient>();
+        var poison = queues.GetQueueClient(QueueNames.SignaturesPoison);
+        var sent = await queues.GetQueueClient(QueueNames.Signatures).SendMessageAsync("{ this is not json");
+
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        string? found = null;
+        while (found is null && DateTime.UtcNow < deadline)
+        {
+            foreach (var peeked in (await poison.PeekMessagesAsync(32)).Value)
+                if (peeked.MessageText == "{ this is not json") found = peeked.MessageId;
+            if (found is null) await Task.Delay(200);
+        }
+        Assert.NotNull(found);
+        var failures = host.Services.GetRequiredService<TableServiceClient>().GetTableClient(TableNames.Failures);
+        var failure = (await failures.GetEntityAsync<TableEntity>(sent.Value.MessageId, "failure")).Value;
+        Assert.Equal("malformed_message", failure.GetString("Reason"));
+        Assert.Equal(5, failure.GetInt64("DequeueCount"));
+    }
+}

@@ -30,7 +30,7 @@ public static class WebServiceCollectionExtensions
         app.MapGet("/api/petitions/{petitionId}", (HttpRequest r, string petitionId, PetitionEndpoints e, CancellationToken ct) => e.GetAsync(r, petitionId, ct));
         app.MapGet("/api/petitions", (HttpRequest r, PetitionEndpoints e, CancellationToken ct) => e.ListAsync(r, ct));
         app.MapGet("/api/receipts/{receiptId}", (HttpRequest r, string receiptId, ReceiptEndpoints e, CancellationToken ct) => e.GetAsync(r, receiptId, ct));
-        app.MapGet("/petitions/{petitionId}/thanks", (string petitionId, string? receipt, PetitionEndpoints e, CancellationToken ct) => e.ThankYouAsync(petitionId, receipt, ct));
+        app.MapGet("/api/petitions/{petitionId}/thanks", (string petitionId, string? receipt, PetitionEndpoints e, CancellationToken ct) => e.ThankYouAsync(petitionId, receipt, ct));
 
         var admin = app.MapGroup("/api/admin");
         admin.MapPut("/petitions/{petitionId}", (HttpRequest r, string petitionId, PetitionEndpoints e, CancellationToken ct) => e.PutAsync(r, petitionId, ct));

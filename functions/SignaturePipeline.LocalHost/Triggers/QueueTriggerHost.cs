@@ -16,7 +16,7 @@ public sealed class QueueTriggerOptions
     public int NewBatchThreshold { get; set; } = 8;
     public int MaxDequeueCount { get; set; } = 5;
     /// <summary>How long a failed message stays invisible before its next try.</summary>
-    public TimeSpan VisibilityTimeout { get; set; } = TimeSpan.Zero;
+    public TimeSpan VisibilityTimeout { get; set; } = TimeSpan.FromSeconds(5);
     public TimeSpan MaxPollingInterval { get; set; } = TimeSpan.FromSeconds(2);
     /// <summary>How long a message being processed stays hidden from other consumers.</summary>
     public TimeSpan ProcessingLease { get; set; } = TimeSpan.FromMinutes(10);

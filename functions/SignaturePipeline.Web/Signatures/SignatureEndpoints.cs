@@ -83,7 +83,7 @@ public sealed class SignatureEndpoints(SubmitSignatureHandler handler, PetitionS
 
     private string ThankYouUrl(HttpRequest request, SubmitResult.Accepted accepted)
     {
-        var target = accepted.Petition.ThankYouUrl ?? $"{BaseUrl(request)}/petitions/{accepted.Petition.Id}/thanks";
+        var target = accepted.Petition.ThankYouUrl ?? $"{BaseUrl(request)}/api/petitions/{accepted.Petition.Id}/thanks";
         return QueryHelpers.AddQueryString(target, "receipt", accepted.ReceiptId);
     }
 

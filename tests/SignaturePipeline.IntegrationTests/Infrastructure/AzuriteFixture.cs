@@ -41,6 +41,7 @@ public sealed class AzuriteFixture : IAsyncLifetime
             ["LocalHost:StartAzurite"] = "false",
             ["LocalHost:SeedDemoPetitions"] = "false",
             ["LocalHost:Queues:MaxPollingInterval"] = "00:00:00.200",
+            ["LocalHost:Queues:VisibilityTimeout"] = "00:00:00",
             ["urls"] = "http://127.0.0.1:0",
         };
         foreach (var (key, value) in overrides ?? new Dictionary<string, string?>()) settings[key] = value;

@@ -93,7 +93,7 @@ public sealed class SignatureProcessor(
             var counted = petitionGroup.Where(p => outcomes[p.Queued.ReceiptId] != SignatureStore.CommitOutcome.Duplicate).ToList();
             // The supporter number is the petition's count as this processor saw it right after the commit;
             // under concurrent processors it is close to, not exactly, the signer's place in line.
-            var total = counted.Count == 0 ? 0 : (await signatures.GetCountsAsync(petitionGroup.Key, ct).ConfigureAwait(false)).Total;
+            var total = counted.Count == 0 ? 0 : await signatures.ObservedTotalAsync(petitionGroup.Key, ct).ConfigureAwait(false);
             var position = total - counted.Count;
             foreach (var p in petitionGroup)
             {

@@ -56,23 +56,86 @@ public sealed class SignatureStore(TableServiceClient tables, Hmac hmac, IOption
     public enum CommitOutcome { Counted, AlreadyCounted, Duplicate }
 
     /// <summary>
-    /// Inserts the signatures of one shard and moves its counter, in transactions of at most 100 operations.
-    /// A 409 on one insert aborts its transaction; that signature is set aside as a duplicate (or, when the
-    /// stored row carries the same receipt, as this very signature counted by an earlier attempt) and the rest retry.
+    /// Inserts the signatures of one shard and moves its counter. Concurrent callers for the same shard are
+    /// coalesced (group commit): one writer per shard in this process takes everything waiting, up to 99
+    /// inserts plus the counter, into one entity-group transaction. Competing writers in this process would only
+    /// fail each other's ETags; other instances still can, and are handled by re-reading the counter.
     /// </summary>
     public async Task<IReadOnlyDictionary<string, CommitOutcome>> CommitShardAsync(string petitionId, int shard, IReadOnlyList<Pending> items, CancellationToken ct)
     {
         var partitionKey = PartitionKeyOf(petitionId, shard);
+        var writer = _writers.GetOrAdd(partitionKey, _ => new ShardWriter());
+        var waiters = items.Select(item => new Waiter(item, new TaskCompletionSource<CommitOutcome>(TaskCreationOptions.RunContinuationsAsynchronously))).ToList();
+        bool start;
+        lock (writer.Gate)
+        {
+            writer.Waiting.AddRange(waiters);
+            start = !writer.Running;
+            writer.Running = true;
+        }
+        if (start) _ = Task.Run(() => DrainAsync(partitionKey, writer), CancellationToken.None);
+        var outcomes = await Task.WhenAll(waiters.Select(w => w.Done.Task)).WaitAsync(ct).ConfigureAwait(false);
+        return waiters.Zip(outcomes).ToDictionary(x => x.First.Item.Queued.ReceiptId, x => x.Second, StringComparer.Ordinal);
+    }
+
+    private sealed record Waiter(Pending Item, TaskCompletionSource<CommitOutcome> Done);
+
+    private sealed class ShardWriter
+    {
+        public readonly Lock Gate = new();
+        public readonly List<Waiter> Waiting = [];
+        public bool Running;
+    }
+
+    private readonly ConcurrentDictionary<string, ShardWriter> _writers = new(StringComparer.Ordinal);
+
+    private async Task DrainAsync(string partitionKey, ShardWriter writer)
+    {
+        while (true)
+        {
+            var chunk = new List<Waiter>(MaxInsertsPerTransaction);
+            lock (writer.Gate)
+            {
+                // One row key once per transaction: Azure refuses a transaction that names a row twice.
+                // A second signature of the same person waits for the next transaction, where it meets a 409.
+                var keys = new HashSet<string>(StringComparer.Ordinal);
+                for (var i = 0; i < writer.Waiting.Count && chunk.Count < MaxInsertsPerTransaction; i++)
+                    if (keys.Add(writer.Waiting[i].Item.RowKey)) chunk.Add(writer.Waiting[i]);
+                foreach (var w in chunk) writer.Waiting.Remove(w);
+                if (chunk.Count == 0)
+                {
+                    writer.Running = false;
+                    return;
+                }
+            }
+            try
+            {
+                var outcomes = await CommitChunkAsync(partitionKey, chunk.Select(w => w.Item).ToList()).ConfigureAwait(false);
+                foreach (var w in chunk) w.Done.TrySetResult(outcomes[w.Item.Queued.ReceiptId]);
+            }
+            catch (Exception e)
+            {
+                foreach (var w in chunk) w.Done.TrySetException(e);
+            }
+        }
+    }
+
+    /// <summary>
+    /// At most 99 inserts and the counter, retried until they land. A 409 on one insert aborts the transaction;
+    /// that signature is set aside as a duplicate (or, when the stored row carries the same receipt, as this very
+    /// signature counted by an earlier attempt) and the rest go again. A 412 means the counter moved: re-read it.
+    /// </summary>
+    private async Task<Dictionary<string, CommitOutcome>> CommitChunkAsync(string partitionKey, List<Pending> remaining)
+    {
+        var ct = CancellationToken.None;
         var outcomes = new Dictionary<string, CommitOutcome>(StringComparer.Ordinal);
-        var remaining = new List<Pending>(items);
         var conflicts = 0;
         while (remaining.Count > 0)
         {
-            var chunk = remaining.Take(MaxInsertsPerTransaction).ToList();
             var counter = await GetCounterAsync(partitionKey, ct).ConfigureAwait(false);
-            var updated = Increment(counter, chunk);
-            var actions = new List<TableTransactionAction>(chunk.Count + 1);
-            actions.AddRange(chunk.Select(p => new TableTransactionAction(TableTransactionActionType.Add, ToEntity(partitionKey, p))));
+            var updated = Increment(counter, remaining);
+            var actions = new List<TableTransactionAction>(remaining.Count + 1);
+            actions.AddRange(remaining.Select(p => new TableTransactionAction(TableTransactionActionType.Add, ToEntity(partitionKey, p))));
             actions.Add(counter.ETag == default
                 ? new TableTransactionAction(TableTransactionActionType.Add, updated)
                 : new TableTransactionAction(TableTransactionActionType.UpdateMerge, updated, counter.ETag));
@@ -81,24 +144,26 @@ public sealed class SignatureStore(TableServiceClient tables, Hmac hmac, IOption
                 var response = await _table.SubmitTransactionAsync(actions, ct).ConfigureAwait(false);
                 updated.ETag = response.Value[^1].Headers.ETag ?? default;
                 _counters[partitionKey] = updated;
-                foreach (var p in chunk) outcomes[p.Queued.ReceiptId] = CommitOutcome.Counted;
-                remaining.RemoveRange(0, chunk.Count);
+                foreach (var p in remaining) outcomes[p.Queued.ReceiptId] = CommitOutcome.Counted;
+                remaining.Clear();
             }
-            catch (TableTransactionFailedException e) when (e.Status is 409 or 412 && e.FailedTransactionActionIndex is int index && index < chunk.Count)
+            catch (TableTransactionFailedException e) when (e.Status == 409 && e.FailedTransactionActionIndex is int index && index < remaining.Count)
             {
-                var existing = await _table.GetEntityIfExistsAsync<TableEntity>(partitionKey, chunk[index].RowKey, cancellationToken: ct).ConfigureAwait(false);
-                var own = existing.HasValue && existing.Value!.GetString("ReceiptId") == chunk[index].Queued.ReceiptId;
-                outcomes[chunk[index].Queued.ReceiptId] = own ? CommitOutcome.AlreadyCounted : CommitOutcome.Duplicate;
-                remaining.Remove(chunk[index]);
+                var failed = remaining[index];
+                var existing = await _table.GetEntityIfExistsAsync<TableEntity>(partitionKey, failed.RowKey, cancellationToken: ct).ConfigureAwait(false);
+                var own = existing.HasValue && existing.Value!.GetString("ReceiptId") == failed.Queued.ReceiptId;
+                outcomes[failed.Queued.ReceiptId] = own ? CommitOutcome.AlreadyCounted : CommitOutcome.Duplicate;
+                remaining.RemoveAt(index);
             }
             catch (TableTransactionFailedException e) when (e.Status is 409 or 412)
             {
-                // The counter moved under us (another processor), or the store did not say which row failed.
+                // The counter moved under us (another instance), or the store did not say which row failed.
                 _counters.TryRemove(partitionKey, out _);
                 if (++conflicts > MaxConflictRetries) throw;
                 if (e.FailedTransactionActionIndex is null && conflicts > 2)
                     await SetAsideExistingAsync(partitionKey, remaining, outcomes, ct).ConfigureAwait(false);
                 logger.LogDebug("Counter conflict on {PartitionKey}, attempt {Attempt}", partitionKey, conflicts);
+                await Task.Delay(Random.Shared.Next(5, 20 * conflicts), ct).ConfigureAwait(false);
             }
             catch
             {
@@ -125,7 +190,10 @@ public sealed class SignatureStore(TableServiceClient tables, Hmac hmac, IOption
     {
         if (_counters.TryGetValue(partitionKey, out var cached)) return cached;
         var response = await _table.GetEntityIfExistsAsync<TableEntity>(partitionKey, CounterRowKey, cancellationToken: ct).ConfigureAwait(false);
-        return response.HasValue ? response.Value! : new TableEntity(partitionKey, CounterRowKey) { [TotalProperty] = 0L };
+        var counter = response.HasValue ? response.Value! : new TableEntity(partitionKey, CounterRowKey) { [TotalProperty] = 0L };
+        // A counter that does not exist yet is not cached: its first Add would otherwise race a stale "absent".
+        if (response.HasValue) _counters.TryAdd(partitionKey, counter);
+        return counter;
     }
 
     private static TableEntity Increment(TableEntity counter, List<Pending> chunk)
@@ -160,6 +228,18 @@ public sealed class SignatureStore(TableServiceClient tables, Hmac hmac, IOption
             ["OptIn"] = s.OptIn,
             ["SignedAt"] = p.Queued.ReceivedAt,
         };
+    }
+
+    /// <summary>
+    /// The petition's count as this process last saw each shard: exact for the shards it writes, a few seconds
+    /// old for others. Used for supporter numbers, where a read per shard per batch would cost more than the batch.
+    /// </summary>
+    public async Task<long> ObservedTotalAsync(string petitionId, CancellationToken ct)
+    {
+        long total = 0;
+        for (var shard = 0; shard < _shards; shard++)
+            total += (await GetCounterAsync(PartitionKeyOf(petitionId, shard), ct).ConfigureAwait(false)).GetInt64(TotalProperty) ?? 0;
+        return total;
     }
 
     /// <summary>The petition's exact count: one point read per shard, whatever the number of signatures.</summary>

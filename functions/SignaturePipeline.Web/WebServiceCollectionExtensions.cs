@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using SignaturePipeline.Web.Operations;
 using SignaturePipeline.Web.Petitions;
 using SignaturePipeline.Web.Receipts;
 using SignaturePipeline.Web.Signatures;
@@ -16,6 +17,7 @@ public static class WebServiceCollectionExtensions
         services.AddSingleton<SignatureEndpoints>();
         services.AddSingleton<PetitionEndpoints>();
         services.AddSingleton<ReceiptEndpoints>();
+        services.AddSingleton<OperationsEndpoints>();
         return services;
     }
 
@@ -35,6 +37,9 @@ public static class WebServiceCollectionExtensions
         var admin = app.MapGroup("/api/admin");
         admin.MapPut("/petitions/{petitionId}", (HttpRequest r, string petitionId, PetitionEndpoints e, CancellationToken ct) => e.PutAsync(r, petitionId, ct));
         admin.MapGet("/petitions/{petitionId}/outcomes", (string petitionId, string? status, PetitionEndpoints e, CancellationToken ct) => e.ListOutcomesAsync(petitionId, status, ct));
+        admin.MapGet("/health", (HttpRequest r, OperationsEndpoints e, CancellationToken ct) => e.HealthAsync(r, ct));
+        admin.MapPost("/poison/redrive", (HttpRequest r, OperationsEndpoints e, CancellationToken ct) => e.RedriveAsync(r, ct));
+        admin.MapPost("/petitions/{petitionId}/recount", (string petitionId, OperationsEndpoints e, CancellationToken ct) => e.RecountAsync(petitionId, ct));
         return admin;
     }
 }

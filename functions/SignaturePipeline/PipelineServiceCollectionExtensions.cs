@@ -36,6 +36,7 @@ public static class PipelineServiceCollectionExtensions
         services.AddSingleton<SignatureEnqueuer>();
         services.AddSingleton<SubmitSignatureHandler>();
         services.AddSingleton<SignatureProcessor>();
+        services.AddSingleton<Operations.OperationsHandlers>();
         return services;
     }
 }

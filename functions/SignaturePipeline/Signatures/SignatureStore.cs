@@ -264,6 +264,43 @@ public sealed class SignatureStore(TableServiceClient tables, Hmac hmac, IOption
     }
 
     /// <summary>
+    /// Rewrites one shard's counter from its rows when they disagree. Guarded by the ETag the counter had before
+    /// the recount: a commit in between fails this with 412, and the caller recounts again.
+    /// </summary>
+    public async Task<bool> RepairShardAsync(string petitionId, int shard, CancellationToken ct)
+    {
+        var pk = PartitionKeyOf(petitionId, shard);
+        var current = await _table.GetEntityIfExistsAsync<TableEntity>(pk, CounterRowKey, cancellationToken: ct).ConfigureAwait(false);
+        long total = 0;
+        var byState = new Dictionary<string, long>(StringComparer.Ordinal);
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {pk} and RowKey ge {SignatureRowPrefix} and RowKey lt {"s`"}");
+        await foreach (var row in _table.QueryAsync<TableEntity>(filter, select: ["State"], cancellationToken: ct).ConfigureAwait(false))
+        {
+            total++;
+            var state = StatePropertyPrefix + (row.GetString("State") ?? "");
+            byState[state] = byState.GetValueOrDefault(state) + 1;
+        }
+        var counter = new TableEntity(pk, CounterRowKey) { [TotalProperty] = total };
+        foreach (var (state, n) in byState) counter[state] = n;
+        if (current.HasValue)
+        {
+            var old = current.Value!;
+            var same = (old.GetInt64(TotalProperty) ?? 0) == total
+                && old.Keys.Where(k => k.StartsWith(StatePropertyPrefix, StringComparison.Ordinal)).All(k => (old.GetInt64(k) ?? 0) == byState.GetValueOrDefault(k))
+                && byState.All(kv => (old.GetInt64(kv.Key) ?? 0) == kv.Value);
+            if (same) return false;
+            await _table.UpdateEntityAsync(counter, old.ETag, TableUpdateMode.Replace, ct).ConfigureAwait(false);
+        }
+        else
+        {
+            if (total == 0) return false;
+            await _table.AddEntityAsync(counter, ct).ConfigureAwait(false);
+        }
+        _counters.TryRemove(pk, out _);
+        return true;
+    }
+
+    /// <summary>
     /// Recounts from the rows themselves (a partition query per shard). For tests and operators only:
     /// it proves the counters; it is never on a request path.
     /// </summary>

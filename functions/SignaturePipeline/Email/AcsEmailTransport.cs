@@ -109,8 +109,9 @@ public sealed class AcsEmailTransport : IEmailTransport
             var error = AcsStatus.Read(response);
             throw new EmailSendException($"ACS refused email {idempotencyKey}: HTTP {response.Status} {error.ErrorCode} {error.ErrorMessage}".TrimEnd())
             {
-                // A 4xx other than 408/429 is a judgement on the request; nothing was queued.
-                NothingSent = response.Status is >= 400 and < 500,
+                // A 4xx is a judgement on the request (429 included: it was not taken); nothing was queued.
+                // A 408 or a 5xx leaves open whether it was, so the retry must keep this Operation-Id.
+                NothingSent = response.Status is >= 400 and < 500 and not 408,
             };
         }
 

@@ -1,5 +1,6 @@
 using SignaturePipeline.LocalHost.Azurite;
 using SignaturePipeline.LocalHost.Triggers;
+using SignaturePipeline.Milestones;
 using SignaturePipeline.Signatures;
 using SignaturePipeline.Web;
 
@@ -37,6 +38,8 @@ public static class LocalHostApp
 
         services.AddSingleton(new QueueFunction(SignatureProcessor.FunctionName, Storage.QueueNames.Signatures,
             (sp, message, ct) => sp.GetRequiredService<SignatureProcessor>().ProcessAsync(message.MessageText, message.MessageId, message.DequeueCount, ct)));
+        services.AddSingleton(new TimerFunction(MilestoneNotifier.FunctionName, MilestoneNotifier.ScheduleSetting, MilestoneNotifier.DefaultSchedule,
+            (sp, ct) => sp.GetRequiredService<MilestoneNotifier>().RunAsync(ct)));
 
         services.AddSingleton<QueueTriggerHost>();
         services.AddHostedService(sp => sp.GetRequiredService<QueueTriggerHost>());

@@ -1,6 +1,8 @@
 using Azure.Data.Tables;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using SignaturePipeline.Email;
+using SignaturePipeline.Milestones;
 using SignaturePipeline.Petitions;
 using SignaturePipeline.Receipts;
 using SignaturePipeline.Security;
@@ -37,6 +39,7 @@ public static class PipelineServiceCollectionExtensions
         services.AddSingleton<SubmitSignatureHandler>();
         services.AddSingleton<SignatureProcessor>();
         services.AddSingleton<Operations.OperationsHandlers>();
+        services.AddEmail(configuration).AddSingleton<MilestoneStore>().AddSingleton<MilestoneNotifier>();
         return services;
     }
 }

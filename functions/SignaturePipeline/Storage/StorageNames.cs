@@ -13,8 +13,10 @@ public static class TableNames
     public const string Outcomes = "outcomes";
     /// <summary>Why a queue message failed, for operators. Keys: see <see cref="Signatures.SignatureProcessor"/>.</summary>
     public const string Failures = "failures";
+    /// <summary>Crossed milestones and hourly count snapshots. Keys: see <see cref="Milestones.MilestoneStore"/>.</summary>
+    public const string Milestones = "milestones";
 
-    public static readonly string[] All = [Petitions, Signatures, Receipts, Outcomes, Failures];
+    public static readonly string[] All = [Petitions, Signatures, Receipts, Outcomes, Failures, Milestones];
 }
 
 /// <summary>Queue names. Functions moves a message that failed five times to "{queue}-poison".</summary>

@@ -1,4 +1,5 @@
 using Microsoft.Azure.Functions.Worker;
+using SignaturePipeline.Milestones;
 
 namespace SignaturePipeline.Functions;
 
@@ -6,7 +7,9 @@ namespace SignaturePipeline.Functions;
 /// Scheduled work. Schedules come from app settings (NCRONTAB, UTC), the same names the local host reads.
 /// A timer run can replay after a lost lease, so every handler here records its facts before acting.
 /// </summary>
-public sealed class TimerFunctions
+public sealed class TimerFunctions(MilestoneNotifier milestones)
 {
-    // SendMilestoneEmails and CompileWeeklyDeliveries are added here by their features, each schedule an app setting.
+    [Function(MilestoneNotifier.FunctionName)]
+    public Task SendMilestoneEmails([TimerTrigger("%SendMilestoneEmailsSchedule%")] TimerInfo timer, CancellationToken ct) =>
+        milestones.RunAsync(ct);
 }

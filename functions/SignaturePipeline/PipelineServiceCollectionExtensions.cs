@@ -38,6 +38,7 @@ public static class PipelineServiceCollectionExtensions
         services.AddSingleton<SignatureEnqueuer>();
         services.AddSingleton<SubmitSignatureHandler>();
         services.AddSingleton<SignatureProcessor>();
+        services.AddSingleton<Operations.TimerRunLog>();
         services.AddSingleton<Operations.OperationsHandlers>();
         services.AddEmail(configuration).AddSingleton<MilestoneStore>().AddSingleton<MilestoneNotifier>();
         return services;

@@ -76,6 +76,14 @@ public sealed partial class FunctionsAppTests
     }
 
     [Fact]
+    public void Timers_read_the_same_schedule_settings_as_the_local_host()
+    {
+        var timers = File.ReadAllText(Path.Combine(AppFolder, "TimerFunctions.cs"));
+        Assert.Contains($"[TimerTrigger(\"%{SignaturePipeline.Milestones.MilestoneNotifier.ScheduleSetting}%\")]", timers);
+        Assert.Contains($"[Function({nameof(SignaturePipeline.Milestones.MilestoneNotifier)}.FunctionName)]", timers);
+    }
+
+    [Fact]
     public void The_app_uses_the_web_application_builder_and_never_the_worker_defaults()
     {
         var program = File.ReadAllText(Path.Combine(AppFolder, "Program.cs"));

@@ -34,6 +34,7 @@ public sealed class MilestoneNotifier(
     MilestoneStore milestones,
     EmailSender email,
     TableServiceClient tables,
+    Operations.TimerRunLog timerRuns,
     IOptions<PipelineOptions> pipelineOptions,
     TimeProvider clock,
     ILogger<MilestoneNotifier> logger)
@@ -78,6 +79,7 @@ public sealed class MilestoneNotifier(
         }
         logger.LogInformation("Milestone run {Run}: {Petitions} petitions, {Recorded} recorded, {Sent} sent, {Covered} covered, {Failed} failed, {Busy} busy elsewhere",
             run, summary.Petitions, summary.Recorded, summary.Sent, summary.Covered, summary.Failed, summary.Busy);
+        await timerRuns.RecordAsync(FunctionName, ct).ConfigureAwait(false);
         return summary;
     }
 

@@ -1,5 +1,4 @@
 using Azure;
-using Azure.Data.Tables;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.Logging;
 using SignaturePipeline.Petitions;
@@ -26,19 +25,15 @@ public sealed record RepairResult(string PetitionId, long Before, long After, IR
 /// <summary>
 /// What an operator needs after an incident: queue depths and poison counts, the last timer runs, counter drift,
 /// re-driving poison messages after a fix, and recounting a petition to repair its counters.
-/// <para>Table <c>failures</c>, PartitionKey <c>timer</c>, RowKey = function name: the last successful run of each timer.</para>
 /// </summary>
 public sealed class OperationsHandlers(
     QueueServiceClient queues,
-    TableServiceClient tables,
+    TimerRunLog timerRuns,
     PetitionStore petitions,
     SignatureStore signatures,
     TimeProvider clock,
     ILogger<OperationsHandlers> logger)
 {
-    private const string TimerPartition = "timer";
-    private readonly TableClient _runs = tables.GetTableClient(TableNames.Failures);
-
     public async Task<HealthReport> GetHealthAsync(bool recount, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
@@ -52,10 +47,7 @@ public sealed class OperationsHandlers(
             queueHealth.Add(new QueueHealth(name, properties.Value.ApproximateMessagesCount, age));
         }
 
-        var runs = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {TimerPartition}");
-        await foreach (var row in _runs.QueryAsync<TableEntity>(filter, cancellationToken: ct).ConfigureAwait(false))
-            if (row.GetDateTimeOffset("At") is { } at) runs[row.RowKey] = at;
+        var runs = await timerRuns.ListAsync(ct).ConfigureAwait(false);
 
         List<CounterDrift>? drift = null;
         if (recount)
@@ -76,10 +68,6 @@ public sealed class OperationsHandlers(
         var poison = queueHealth.First(q => q.Name == QueueNames.SignaturesPoison).ApproximateMessages;
         return new HealthReport(now, queueHealth, poison, runs, drift);
     }
-
-    /// <summary>Records a timer's successful run, for the health report (the Functions host keeps its own schedule state elsewhere).</summary>
-    public Task RecordTimerRunAsync(string functionName, CancellationToken ct) =>
-        _runs.UpsertEntityAsync(new TableEntity(TimerPartition, functionName) { ["At"] = clock.GetUtcNow() }, TableUpdateMode.Replace, ct);
 
     /// <summary>
     /// Moves poison messages back to their queue, after the cause was fixed. Each is sent before it is deleted,

@@ -2,6 +2,8 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using SignaturePipeline.Web.Embed;
+using SignaturePipeline.Web.Pages;
 using SignaturePipeline.Web.Petitions;
 using SignaturePipeline.Web.Receipts;
 using SignaturePipeline.Web.Signatures;
@@ -16,6 +18,8 @@ public static class WebServiceCollectionExtensions
         services.AddSingleton<SignatureEndpoints>();
         services.AddSingleton<PetitionEndpoints>();
         services.AddSingleton<ReceiptEndpoints>();
+        services.AddSingleton<EmbedEndpoints>();
+        services.AddSingleton<PageEndpoints>();
         return services;
     }
 
@@ -30,7 +34,10 @@ public static class WebServiceCollectionExtensions
         app.MapGet("/api/petitions/{petitionId}", (HttpRequest r, string petitionId, PetitionEndpoints e, CancellationToken ct) => e.GetAsync(r, petitionId, ct));
         app.MapGet("/api/petitions", (HttpRequest r, PetitionEndpoints e, CancellationToken ct) => e.ListAsync(r, ct));
         app.MapGet("/api/receipts/{receiptId}", (HttpRequest r, string receiptId, ReceiptEndpoints e, CancellationToken ct) => e.GetAsync(r, receiptId, ct));
-        app.MapGet("/petitions/{petitionId}/thanks", (string petitionId, string? receipt, PetitionEndpoints e, CancellationToken ct) => e.ThankYouAsync(petitionId, receipt, ct));
+        app.MapMethods("/api/embed.js", ["GET", "HEAD"], (HttpContext c, EmbedEndpoints e) => e.Script(c));
+        // Pages live outside "api", as the thank-you page always has: the Functions app needs routePrefix "" in host.json for them.
+        app.MapGet("/petitions/{petitionId}", (string petitionId, PageEndpoints e, CancellationToken ct) => e.PetitionAsync(petitionId, ct));
+        app.MapGet("/petitions/{petitionId}/thanks", (string petitionId, string? receipt, int? check, PageEndpoints e, CancellationToken ct) => e.ThankYouAsync(petitionId, receipt, check, ct));
 
         var admin = app.MapGroup("/api/admin");
         admin.MapPut("/petitions/{petitionId}", (HttpRequest r, string petitionId, PetitionEndpoints e, CancellationToken ct) => e.PutAsync(r, petitionId, ct));

@@ -3,6 +3,8 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using SignaturePipeline.Web.Operations;
+using SignaturePipeline.Web.Embed;
+using SignaturePipeline.Web.Pages;
 using SignaturePipeline.Web.Petitions;
 using SignaturePipeline.Web.Receipts;
 using SignaturePipeline.Web.Signatures;
@@ -18,6 +20,8 @@ public static class WebServiceCollectionExtensions
         services.AddSingleton<PetitionEndpoints>();
         services.AddSingleton<ReceiptEndpoints>();
         services.AddSingleton<OperationsEndpoints>();
+        services.AddSingleton<EmbedEndpoints>();
+        services.AddSingleton<PageEndpoints>();
         return services;
     }
 
@@ -32,7 +36,10 @@ public static class WebServiceCollectionExtensions
         app.MapGet("/api/petitions/{petitionId}", (HttpRequest r, string petitionId, PetitionEndpoints e, CancellationToken ct) => e.GetAsync(r, petitionId, ct));
         app.MapGet("/api/petitions", (HttpRequest r, PetitionEndpoints e, CancellationToken ct) => e.ListAsync(r, ct));
         app.MapGet("/api/receipts/{receiptId}", (HttpRequest r, string receiptId, ReceiptEndpoints e, CancellationToken ct) => e.GetAsync(r, receiptId, ct));
-        app.MapGet("/api/petitions/{petitionId}/thanks", (string petitionId, string? receipt, PetitionEndpoints e, CancellationToken ct) => e.ThankYouAsync(petitionId, receipt, ct));
+        app.MapMethods("/api/embed.js", ["GET", "HEAD"], (HttpContext c, EmbedEndpoints e) => e.Script(c));
+        // Pages live outside "api" (a link an organizer shares); so the Functions app uses routePrefix "" and spells "api/" in its routes.
+        app.MapGet("/petitions/{petitionId}", (string petitionId, PageEndpoints e, CancellationToken ct) => e.PetitionAsync(petitionId, ct));
+        app.MapGet("/petitions/{petitionId}/thanks", (string petitionId, string? receipt, int? check, PageEndpoints e, CancellationToken ct) => e.ThankYouAsync(petitionId, receipt, check, ct));
 
         var admin = app.MapGroup("/api/admin");
         admin.MapPut("/petitions/{petitionId}", (HttpRequest r, string petitionId, PetitionEndpoints e, CancellationToken ct) => e.PutAsync(r, petitionId, ct));

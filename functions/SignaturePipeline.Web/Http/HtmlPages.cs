@@ -1,61 +1,78 @@
 using System.Net;
 using System.Text;
 using Microsoft.AspNetCore.Http;
-using SignaturePipeline.Petitions;
-using SignaturePipeline.Signatures;
 
 namespace SignaturePipeline.Web.Http;
 
 /// <summary>
-/// The pages a browser without JavaScript lands on after a plain form post. Every piece of text a
-/// signer or organizer wrote goes through <see cref="WebUtility.HtmlEncode(string)"/>.
+/// The shell of every server-rendered page (Pages/). Callers pass body HTML they built with
+/// <see cref="Encode"/> around every piece of text a signer or organizer wrote; the Content-Security-Policy
+/// forbids scripts on these pages, so an escaping slip still cannot run code.
 /// </summary>
 public static class HtmlPages
 {
-    public static IResult Errors(Petition? petition, IReadOnlyList<FieldError> errors, SignatureInput input)
-    {
-        var body = new StringBuilder();
-        body.Append("<h1>Please check your signature</h1><p>Your signature was not recorded yet. Fix these and send it again:</p><ul>");
-        foreach (var error in errors)
-            body.Append("<li><strong>").Append(Encode(Label(error.Field))).Append(":</strong> ").Append(Encode(error.Message)).Append("</li>");
-        body.Append("</ul>");
-        if (petition is not null)
-            body.Append("<p><a href=\"/petitions/").Append(Encode(petition.Id)).Append("\">Back to the petition</a></p>");
-        return Page(petition?.Title ?? "Signature", body.ToString(), StatusCodes.Status400BadRequest);
-    }
+    public const string ContentType = "text/html; charset=utf-8";
 
-    public static IResult ThankYou(Petition petition, string? receiptId)
-    {
-        var body = new StringBuilder()
-            .Append("<h1>Thank you for signing</h1><p>Your signature on <strong>").Append(Encode(petition.Title))
-            .Append("</strong> is being counted.</p>");
-        if (receiptId is not null)
-            body.Append("<p>Your receipt: <code>").Append(Encode(receiptId)).Append("</code> (<a href=\"/api/receipts/")
-                .Append(Encode(receiptId)).Append("\">check its status</a>).</p>");
-        return Page(petition.Title, body.ToString(), StatusCodes.Status200OK);
-    }
+    private const string Policy = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'";
 
-    public static IResult Page(string title, string bodyHtml, int status) =>
-        Results.Content($$"""
+    private const string Css =
+        "*,*::before,*::after{box-sizing:border-box}" +
+        "body{font:1.0625rem/1.55 system-ui,-apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-serif;margin:0;color:#1b1b1b;background:#f6f6f4}" +
+        "main{max-width:64rem;margin:0 auto;padding:1.25rem 1rem 3rem}" +
+        "a{color:#0b57d0}h1{font-size:1.75rem;line-height:1.2;margin:.25rem 0 .75rem}h2{font-size:1.25rem;margin:0 0 .75rem}" +
+        ".card{background:#fff;border:1px solid #d0d0d0;border-radius:10px;padding:1.25rem}" +
+        ".to{color:#4a4a4a;margin:0}" +
+        "progress{display:block;width:100%;height:.75rem;margin:.75rem 0 .25rem;appearance:none;border:0;border-radius:6px;background:#e3e3e3;overflow:hidden}" +
+        "progress::-webkit-progress-bar{background:#e3e3e3}progress::-webkit-progress-value{background:#0b57d0}progress::-moz-progress-bar{background:#0b57d0}" +
+        ".count{margin:0 0 1rem;color:#4a4a4a}.count b{color:#1b1b1b}" +
+        ".cols{display:grid;gap:1.25rem}.letter p{margin:0 0 1rem}.jump{display:inline-block;margin-bottom:1rem;font-weight:600}" +
+        // Side by side once there is room; the jump link only helps where the letter pushes the form off screen.
+        "@media (min-width:54rem){.cols{grid-template-columns:minmax(0,1fr) 26rem;align-items:start}.cols form{position:sticky;top:1rem}.jump{display:none}}" +
+        ".f{margin-bottom:1rem}label{display:block;font-weight:600;margin-bottom:.2rem}.opt{font-weight:400;color:#4a4a4a}" +
+        "input,select,textarea{display:block;width:100%;font:inherit;color:#1b1b1b;background:#fff;border:1px solid #767676;border-radius:6px;padding:.55rem .65rem;margin:0}" +
+        "textarea{min-height:5rem;resize:vertical}" +
+        "[aria-invalid=true]{border:2px solid #b3261e}" +
+        ".err{color:#b3261e;font-weight:600;margin:.25rem 0 0}" +
+        ".row{display:grid;grid-template-columns:repeat(auto-fit,minmax(10rem,1fr));gap:0 .75rem}" +
+        ".check{display:flex;gap:.6rem;align-items:flex-start;font-weight:400}.check input{width:1.25rem;height:1.25rem;margin-top:.15rem;flex:none}" +
+        ".hp{position:absolute;left:-10000px;width:1px;height:1px;overflow:hidden}" +
+        "button{display:block;width:100%;font:inherit;font-weight:700;color:#fff;background:#0b57d0;border:0;border-radius:6px;padding:.8rem;cursor:pointer;margin-top:1rem}" +
+        "button:hover{background:#0842a0}:focus-visible{outline:3px solid #0b57d0;outline-offset:2px}" +
+        ".summary{border:2px solid #b3261e;border-radius:6px;padding:.75rem 1rem;margin-bottom:1rem}.summary h2{color:#b3261e;font-size:1.1rem}.summary ul{margin:0;padding-left:1.2rem}" +
+        ".notice{border-left:6px solid #2e7d32;background:#fff;padding:1rem 1.25rem;border-radius:6px}" +
+        ".small{font-size:.9rem;color:#4a4a4a}";
+
+    public static IResult Page(string title, string bodyHtml, int status, string? extraHead = null, string cacheControl = "no-store") =>
+        new HtmlResult($$"""
             <!doctype html>
             <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>{{Encode(title)}}</title>
-            <style>body{font:1.05rem/1.5 system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a}a{color:#0b57d0}</style>
-            </head><body>{{bodyHtml}}</body></html>
-            """, "text/html; charset=utf-8", Encoding.UTF8, status);
+            <title>{{Encode(title)}}</title>{{extraHead}}
+            <style>{{Css}}</style>
+            </head><body><main>{{bodyHtml}}</main></body></html>
+            """, status, cacheControl);
+
+    /// <summary>A page with one message, for outcomes that have no form to show (not found, closed, unavailable).</summary>
+    public static IResult Message(string title, string heading, string text, int status, string? linkHref = null, string? linkText = null)
+    {
+        var body = new StringBuilder().Append("<div class=\"card\"><h1>").Append(Encode(heading)).Append("</h1><p>").Append(Encode(text)).Append("</p>");
+        if (linkHref is not null) body.Append("<p><a href=\"").Append(Encode(linkHref)).Append("\">").Append(Encode(linkText)).Append("</a></p>");
+        return Page(title, body.Append("</div>").ToString(), status);
+    }
 
     public static string Encode(string? text) => WebUtility.HtmlEncode(text ?? "");
 
-    private static string Label(string field) => field switch
+    private sealed class HtmlResult(string html, int status, string cacheControl) : IResult
     {
-        "firstName" => "First name",
-        "lastName" => "Last name",
-        "email" => "Email",
-        "postalCode" => "ZIP code",
-        "state" => "State",
-        "city" => "City",
-        "country" => "Country",
-        "comment" => "Comment",
-        _ => field,
-    };
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            var response = httpContext.Response;
+            response.StatusCode = status;
+            response.ContentType = ContentType;
+            response.Headers.CacheControl = cacheControl;
+            response.Headers.ContentSecurityPolicy = Policy;
+            response.Headers.XContentTypeOptions = "nosniff";
+            response.Headers["Referrer-Policy"] = "strict-origin-when-cross-origin";
+            return response.WriteAsync(html, Encoding.UTF8, httpContext.RequestAborted);
+        }
+    }
 }

@@ -6,8 +6,8 @@ using SignaturePipeline.Web.Http;
 
 namespace SignaturePipeline.Web.Petitions;
 
-/// <summary>Public petition reads, the built-in thank-you page, and the admin definition route.</summary>
-public sealed class PetitionEndpoints(PetitionHandlers handlers, PetitionStore petitions, ReceiptStore receipts)
+/// <summary>Public petition reads and the admin definition route. The HTML pages are in Pages/.</summary>
+public sealed class PetitionEndpoints(PetitionHandlers handlers, ReceiptStore receipts)
 {
     private const int MaxDefinitionBytes = 256 * 1024;
 
@@ -22,13 +22,6 @@ public sealed class PetitionEndpoints(PetitionHandlers handlers, PetitionStore p
     {
         Cors.AllowAnyOrigin(request.HttpContext);
         return Results.Json(await handlers.ListOpenAsync(ct).ConfigureAwait(false), Json.Options);
-    }
-
-    public async Task<IResult> ThankYouAsync(string petitionId, string? receipt, CancellationToken ct)
-    {
-        var petition = await petitions.GetAsync(petitionId, ct).ConfigureAwait(false);
-        if (petition is null) return HtmlPages.Page("Not found", "<h1>Petition not found</h1>", StatusCodes.Status404NotFound);
-        return HtmlPages.ThankYou(petition, receipt is not null && receipts.IsIssued(receipt) ? receipt : null);
     }
 
     public async Task<IResult> PutAsync(HttpRequest request, string petitionId, CancellationToken ct)

@@ -6,6 +6,7 @@ using Microsoft.Net.Http.Headers;
 using SignaturePipeline.Petitions;
 using SignaturePipeline.Signatures;
 using SignaturePipeline.Web.Http;
+using SignaturePipeline.Web.Pages;
 
 namespace SignaturePipeline.Web.Signatures;
 
@@ -60,10 +61,16 @@ public sealed class SignatureEndpoints(SubmitSignatureHandler handler, PetitionS
         {
             SubmitResult.Accepted accepted when wantsHtml => new SeeOther(ThankYouUrl(request, accepted)),
             SubmitResult.Accepted accepted => Accepted(request, accepted.ReceiptId),
-            SubmitResult.Invalid invalid when wantsHtml => HtmlPages.Errors(invalid.Petition, invalid.Errors, input),
+            // The count is left off the re-rendered form: reading the counters on a failed post is not worth it.
+            SubmitResult.Invalid { Petition: { } petition } invalid when wantsHtml =>
+                PetitionPage.Render(petition, count: null, input, invalid.Errors, StatusCodes.Status400BadRequest),
             SubmitResult.Invalid invalid => Problems.Validation(invalid.Errors),
+            SubmitResult.PetitionNotFound when wantsHtml => PageEndpoints.NotFound(),
             SubmitResult.PetitionNotFound => Problems.PetitionNotFound(),
+            SubmitResult.PetitionClosed closed when wantsHtml => PetitionPage.Render(closed.Petition, count: null, status: StatusCodes.Status409Conflict),
             SubmitResult.PetitionClosed closed => Problems.PetitionClosed(closed.Petition.Title),
+            _ when wantsHtml => HtmlPages.Message("Please try again", "Please try again",
+                "We could not record your signature just now. Nothing was saved; go back and send the form again in a moment.", StatusCodes.Status503ServiceUnavailable),
             _ => Problems.Unavailable(),
         };
     }
@@ -83,7 +90,7 @@ public sealed class SignatureEndpoints(SubmitSignatureHandler handler, PetitionS
 
     private string ThankYouUrl(HttpRequest request, SubmitResult.Accepted accepted)
     {
-        var target = accepted.Petition.ThankYouUrl ?? $"{BaseUrl(request)}/api/petitions/{accepted.Petition.Id}/thanks";
+        var target = accepted.Petition.ThankYouUrl ?? $"{BaseUrl(request)}/petitions/{accepted.Petition.Id}/thanks";
         return QueryHelpers.AddQueryString(target, "receipt", accepted.ReceiptId);
     }
 

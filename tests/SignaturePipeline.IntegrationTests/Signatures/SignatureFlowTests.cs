@@ -127,7 +127,7 @@ public sealed class SignatureFlowTests(AzuriteFixture azurite) : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.SeeOther, response.StatusCode);
         var location = response.Headers.Location!.ToString();
-        Assert.Contains($"/api/petitions/{petition}/thanks?receipt=", location);
+        Assert.Contains($"/petitions/{petition}/thanks?receipt=", location);
         var page = await _client.GetStringAsync(location);
         Assert.Contains("Thank you for signing", page);
     }

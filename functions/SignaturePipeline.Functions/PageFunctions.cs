@@ -1,0 +1,26 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using SignaturePipeline.Web.Embed;
+using SignaturePipeline.Web.Pages;
+
+namespace SignaturePipeline.Functions;
+
+/// <summary>What a browser loads: the embeddable widget and the pages that work without JavaScript.</summary>
+public sealed class PageFunctions(EmbedEndpoints embed, PageEndpoints pages)
+{
+    [Function("EmbedScript")]
+    public IActionResult Script(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", "head", Route = "api/embed.js")] HttpRequest request) =>
+        new ResultAction(embed.Script(request.HttpContext));
+
+    [Function("PetitionPage")]
+    public Task<IActionResult> Petition(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "petitions/{petitionId}")] HttpRequest request, string petitionId, CancellationToken ct) =>
+        ResultAction.From(pages.PetitionAsync(petitionId, ct));
+
+    [Function("ThankYouPage")]
+    public Task<IActionResult> ThankYou(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "petitions/{petitionId}/thanks")] HttpRequest request, string petitionId, CancellationToken ct) =>
+        ResultAction.From(pages.ThankYouAsync(petitionId, request.Query["receipt"], int.TryParse(request.Query["check"], out var check) ? check : null, ct));
+}

@@ -25,6 +25,9 @@ public sealed record SignatureMessage(
     /// <summary>Throws <see cref="InvalidMessageException"/> for anything that retrying cannot fix.</summary>
     public static SignatureMessage Parse(string text)
     {
+        // Intake never writes more than this; anything larger was not written by us and is not worth parsing.
+        if (text.Length > SignatureEnqueuer.MaxMessageBytes)
+            throw new InvalidMessageException("message_too_large", $"The message has {text.Length:N0} characters; intake writes at most {SignatureEnqueuer.MaxMessageBytes:N0}.");
         SignatureMessage? message;
         try { message = JsonSerializer.Deserialize<SignatureMessage>(text, Json); }
         catch (JsonException e) { throw new InvalidMessageException("malformed_message", $"The message is not valid JSON: {e.Message}"); }

@@ -271,15 +271,8 @@ public sealed class SignatureStore(TableServiceClient tables, Hmac hmac, IOption
     {
         var pk = PartitionKeyOf(petitionId, shard);
         var current = await _table.GetEntityIfExistsAsync<TableEntity>(pk, CounterRowKey, cancellationToken: ct).ConfigureAwait(false);
-        long total = 0;
-        var byState = new Dictionary<string, long>(StringComparer.Ordinal);
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {pk} and RowKey ge {SignatureRowPrefix} and RowKey lt {"s`"}");
-        await foreach (var row in _table.QueryAsync<TableEntity>(filter, select: ["State"], cancellationToken: ct).ConfigureAwait(false))
-        {
-            total++;
-            var state = StatePropertyPrefix + (row.GetString("State") ?? "");
-            byState[state] = byState.GetValueOrDefault(state) + 1;
-        }
+        var (total, rows) = await CountRowsAsync(pk, ct).ConfigureAwait(false);
+        var byState = rows.ToDictionary(kv => StatePropertyPrefix + kv.Key, kv => kv.Value, StringComparer.Ordinal);
         var counter = new TableEntity(pk, CounterRowKey) { [TotalProperty] = total };
         foreach (var (state, n) in byState) counter[state] = n;
         if (current.HasValue)
@@ -310,15 +303,25 @@ public sealed class SignatureStore(TableServiceClient tables, Hmac hmac, IOption
         var byState = new SortedDictionary<string, long>(StringComparer.Ordinal);
         for (var shard = 0; shard < _shards; shard++)
         {
-            var pk = PartitionKeyOf(petitionId, shard);
-            var filter = TableClient.CreateQueryFilter($"PartitionKey eq {pk} and RowKey ge {SignatureRowPrefix} and RowKey lt {"s`"}");
-            await foreach (var row in _table.QueryAsync<TableEntity>(filter, select: ["State"], cancellationToken: ct).ConfigureAwait(false))
-            {
-                total++;
-                var state = row.GetString("State") ?? "";
-                byState[state] = byState.GetValueOrDefault(state) + 1;
-            }
+            var (shardTotal, shardStates) = await CountRowsAsync(PartitionKeyOf(petitionId, shard), ct).ConfigureAwait(false);
+            total += shardTotal;
+            foreach (var (state, n) in shardStates) byState[state] = byState.GetValueOrDefault(state) + n;
         }
         return new PetitionCounts(total, byState);
+    }
+
+    /// <summary>Counts the signature rows of one shard, in total and per state: a partition query, selecting one column.</summary>
+    private async Task<(long Total, Dictionary<string, long> ByState)> CountRowsAsync(string partitionKey, CancellationToken ct)
+    {
+        long total = 0;
+        var byState = new Dictionary<string, long>(StringComparer.Ordinal);
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partitionKey} and RowKey ge {SignatureRowPrefix} and RowKey lt {"s`"}");
+        await foreach (var row in _table.QueryAsync<TableEntity>(filter, select: ["State"], cancellationToken: ct).ConfigureAwait(false))
+        {
+            total++;
+            var state = row.GetString("State") ?? "";
+            byState[state] = byState.GetValueOrDefault(state) + 1;
+        }
+        return (total, byState);
     }
 }

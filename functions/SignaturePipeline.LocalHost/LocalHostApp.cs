@@ -23,6 +23,9 @@ public static class LocalHostApp
         var sources = builder.Configuration.Sources;
         sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource { InitialData = values });
         if (overrides is not null) builder.Configuration.AddInMemoryCollection(overrides);
+        // `dotnet run --project` starts in the project folder; data paths in the settings mean the repository root.
+        if (root is not null && builder.Configuration["Email:PickupDirectory"] is { Length: > 0 } pickup && !Path.IsPathRooted(pickup))
+            builder.Configuration.AddInMemoryCollection([new("Email:PickupDirectory", Path.Combine(root, pickup))]);
 
         if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
             builder.WebHost.UseUrls($"http://localhost:{port ?? 7071}");

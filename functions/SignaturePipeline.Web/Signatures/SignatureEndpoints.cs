@@ -11,7 +11,7 @@ using SignaturePipeline.Web.Pages;
 namespace SignaturePipeline.Web.Signatures;
 
 /// <summary><c>POST /api/petitions/{petitionId}/signatures</c>: JSON, OSDI JSON, or a plain HTML form.</summary>
-public sealed class SignatureEndpoints(SubmitSignatureHandler handler, PetitionStore petitions, IOptions<PipelineOptions> options)
+public sealed class SignatureEndpoints(SubmitSignatureHandler handler, PetitionStore petitions, IOptions<PipelineOptions> options, IOptions<SignaturePipeline.Abuse.AbuseOptions> abuse)
 {
     public const int MaxBodyBytes = 16 * 1024;
 
@@ -49,7 +49,8 @@ public sealed class SignatureEndpoints(SubmitSignatureHandler handler, PetitionS
                 return Problems.UnsupportedMediaType(request.ContentType);
         }
 
-        var result = await handler.SubmitAsync(petitionId, input, ct).ConfigureAwait(false);
+        var signer = new SignaturePipeline.Abuse.SignerContext(ClientIp.Of(context, abuse.Value.TrustForwardedFor));
+        var result = await handler.SubmitAsync(petitionId, input, signer, ct).ConfigureAwait(false);
         Cors.AllowPetitionOrigin(context, result switch
         {
             SubmitResult.Accepted a => a.Petition,

@@ -38,7 +38,7 @@ public sealed class ReceiptStore(TableServiceClient tables, Hmac hmac, TimeProvi
             byBatch.Add((id.Value.Batch, ToEntity(id.Value.Batch, RowKeyOf(id.Value.Index), receipt, now)));
         }
         var outcomes = receipts
-            .Where(r => r.Status is ReceiptStatus.Duplicate or ReceiptStatus.Rejected && r.PetitionId.Length > 0)
+            .Where(r => (r.Recorded ?? r.Status) is ReceiptStatus.Duplicate or ReceiptStatus.Rejected && r.PetitionId.Length > 0)
             .Select(r => (Partition: r.PetitionId, Entity: ToOutcome(r, now)))
             .ToList();
         await Task.WhenAll(UpsertAllAsync(_receipts, byBatch, ct), UpsertAllAsync(_outcomes, outcomes, ct)).ConfigureAwait(false);
@@ -80,7 +80,9 @@ public sealed class ReceiptStore(TableServiceClient tables, Hmac hmac, TimeProvi
 
     private static TableEntity ToOutcome(Receipt r, DateTimeOffset now)
     {
-        var entity = ToEntity(r.PetitionId, r.Status.ToString().ToLowerInvariant() + "_" + r.ReceiptId, r, now);
+        var recorded = r.Recorded ?? r.Status;
+        var entity = ToEntity(r.PetitionId, recorded.ToString().ToLowerInvariant() + "_" + r.ReceiptId, r, now);
+        entity["Status"] = recorded.ToString();
         entity.Remove("SupporterNumber");
         return entity;
     }

@@ -1,4 +1,5 @@
 using System.Net.Mime;
+using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Options;
@@ -26,6 +27,8 @@ public sealed class SignatureEndpoints(SubmitSignatureHandler handler, PetitionS
         if (body is null) return Problems.TooLarge(MaxBodyBytes);
 
         SignatureInput input;
+        try
+        {
         switch (mediaType)
         {
             case "application/json" or "application/hal+json" or "application/osdi+json":
@@ -47,6 +50,13 @@ public sealed class SignatureEndpoints(SubmitSignatureHandler handler, PetitionS
                 break;
             default:
                 return Problems.UnsupportedMediaType(request.ContentType);
+        }
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException or InvalidOperationException or BadHttpRequestException or DecoderFallbackException)
+        {
+            // A form with too many fields, a broken multipart boundary, bytes that are not text: the sender's fault, a 400.
+            // The parser's own message is not echoed: it can quote the body back.
+            return Problems.Malformed("The form could not be read. Send it as UTF-8, with the usual fields.");
         }
 
         var signer = new SignaturePipeline.Abuse.SignerContext(ClientIp.Of(context, abuse.Value.TrustForwardedFor));

@@ -44,6 +44,12 @@ public static class SignatureJson
                 error = new ParseError(e.Message, e.Field);
                 return false;
             }
+            catch (InvalidOperationException)
+            {
+                // A string with a lone surrogate escape (\ud800) is valid JSON but not text.
+                error = new ParseError("A field holds an escape sequence that is not text.");
+                return false;
+            }
         }
     }
 

@@ -477,7 +477,8 @@ public sealed class SignatureStore(TableServiceClient tables, Hmac hmac, IOption
             var pk = PartitionKeyOf(petitionId, shard);
             var filter = TableClient.CreateQueryFilter($"PartitionKey eq {pk} and RowKey ge {SignatureRowPrefix} and RowKey lt {"s`"}");
             if (extraFilter is not null) filter = $"({filter}) and ({extraFilter})";
-            var columns = select is null ? null : select.Concat([StatusProperty]).Distinct().ToList();
+            // A projection returns only what it names: the keys must be asked for, or the rows cannot be acted on.
+            var columns = select is null ? null : select.Concat(["PartitionKey", "RowKey", StatusProperty]).Distinct().ToList();
             await foreach (var row in _table.QueryAsync<TableEntity>(filter, maxPerPage: 1000, select: columns, cancellationToken: ct).ConfigureAwait(false))
                 yield return new SignatureRow(petitionId, shard, row);
         }

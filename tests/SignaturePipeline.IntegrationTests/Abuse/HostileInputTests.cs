@@ -46,7 +46,13 @@ public sealed class HostileInputTests(AzuriteFixture azurite)
         HttpRequestMessage Json(string petition, string body) =>
             new(HttpMethod.Post, $"/api/petitions/{petition}/signatures") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
         HttpRequestMessage Raw(string petition, byte[] body, string type) =>
-            new(HttpMethod.Post, $"/api/petitions/{petition}/signatures") { Content = new ByteArrayContent(body) { Headers = { { "Content-Type", type } } } };
+            new(HttpMethod.Post, $"/api/petitions/{petition}/signatures") { Content = Typed(body, type) };
+        static ByteArrayContent Typed(byte[] body, string type)
+        {
+            var content = new ByteArrayContent(body);
+            content.Headers.TryAddWithoutValidation("Content-Type", type);
+            return content;
+        }
 
         // 1. Fuzzed text in every field (80).
         for (var i = 0; i < 80; i++)
@@ -93,7 +99,12 @@ public sealed class HostileInputTests(AzuriteFixture azurite)
             yield return ($"email {email}", p => Json(p, JsonSerializer.Serialize(new { firstName = "Homo", lastName = "Glyph", email, postalCode = "10001", state = "NY" })));
         // 6. Headers and content types (20).
         foreach (var type in new[] { "text/plain", "application/xml", "application/json; charset=utf-16", "application/json; charset=\"", "multipart/form-data", "application/x-www-form-urlencoded; charset=latin1", "*/*", "application/json, text/html" })
-            yield return ($"content type {type}", p => new HttpRequestMessage(HttpMethod.Post, $"/api/petitions/{p}/signatures") { Content = new ByteArrayContent("{\"firstName\":\"a\"}"u8.ToArray()) { Headers = { { "Content-Type", type } } } });
+            yield return ($"content type {type}", p =>
+            {
+                var content = new ByteArrayContent("{\"firstName\":\"a\"}"u8.ToArray());
+                content.Headers.TryAddWithoutValidation("Content-Type", type);
+                return new HttpRequestMessage(HttpMethod.Post, $"/api/petitions/{p}/signatures") { Content = content };
+            });
         foreach (var size in new[] { 1_000, 8_000, 20_000, 40_000 })
             yield return ($"header of {size}", p =>
             {
@@ -102,7 +113,7 @@ public sealed class HostileInputTests(AzuriteFixture azurite)
                 r.Headers.TryAddWithoutValidation("X-Forwarded-For", string.Join(",", Enumerable.Repeat("999.1.1.1:x", size / 12)));
                 return r;
             });
-        foreach (var accept in new[] { "text/html", "text/html;q=abc", "*/*;q=0.5, text/html;q=0.9", "\u00ff" })
+        foreach (var accept in new[] { "text/html", "text/html;q=abc", "*/*;q=0.5, text/html;q=0.9", "text/html;q=1e999, */*;q=-1" })
             yield return ($"accept {accept}", p => { var r = Json(p, "{\"firstName\":\"\"}"); r.Headers.TryAddWithoutValidation("Accept", accept); return r; });
         yield return ("body over the limit", p => Json(p, "{\"comment\":\"" + new string('x', 70_000) + "\"}"));
         yield return ("form with 1000 fields", p => Raw(p, Encoding.ASCII.GetBytes(string.Join("&", Enumerable.Range(0, 1000).Select(i => $"f{i}=x"))), "application/x-www-form-urlencoded"));

@@ -29,28 +29,28 @@ public sealed class SignatureEndpoints(SubmitSignatureHandler handler, PetitionS
         SignatureInput input;
         try
         {
-        switch (mediaType)
-        {
-            case "application/json" or "application/hal+json" or "application/osdi+json":
-                if (!SignatureJson.TryParse(body.Value, out input, out var error))
-                {
-                    Cors.AllowPetitionOrigin(context, await petitions.GetAsync(petitionId, ct).ConfigureAwait(false));
-                    return Problems.Malformed(error!.Message, error.Field);
-                }
-                break;
-            case "application/x-www-form-urlencoded":
-                var fields = new FormReader(System.Text.Encoding.UTF8.GetString(body.Value.Span)) { ValueCountLimit = 64, KeyLengthLimit = 64, ValueLengthLimit = MaxBodyBytes };
-                var form = await fields.ReadFormAsync(ct).ConfigureAwait(false);
-                input = FormValues.ToInput(name => form.TryGetValue(name, out var v) ? v.ToString() : null);
-                break;
-            case "multipart/form-data":
-                request.Body = new MemoryStream(body.Value.ToArray());
-                var multipart = await request.ReadFormAsync(ct).ConfigureAwait(false);
-                input = FormValues.ToInput(name => multipart.TryGetValue(name, out var v) ? v.ToString() : null);
-                break;
-            default:
-                return Problems.UnsupportedMediaType(request.ContentType);
-        }
+            switch (mediaType)
+            {
+                case "application/json" or "application/hal+json" or "application/osdi+json":
+                    if (!SignatureJson.TryParse(body.Value, out input, out var error))
+                    {
+                        Cors.AllowPetitionOrigin(context, await petitions.GetAsync(petitionId, ct).ConfigureAwait(false));
+                        return Problems.Malformed(error!.Message, error.Field);
+                    }
+                    break;
+                case "application/x-www-form-urlencoded":
+                    var fields = new FormReader(System.Text.Encoding.UTF8.GetString(body.Value.Span)) { ValueCountLimit = 64, KeyLengthLimit = 64, ValueLengthLimit = MaxBodyBytes };
+                    var form = await fields.ReadFormAsync(ct).ConfigureAwait(false);
+                    input = FormValues.ToInput(name => form.TryGetValue(name, out var v) ? v.ToString() : null);
+                    break;
+                case "multipart/form-data":
+                    request.Body = new MemoryStream(body.Value.ToArray());
+                    var multipart = await request.ReadFormAsync(ct).ConfigureAwait(false);
+                    input = FormValues.ToInput(name => multipart.TryGetValue(name, out var v) ? v.ToString() : null);
+                    break;
+                default:
+                    return Problems.UnsupportedMediaType(request.ContentType);
+            }
         }
         catch (Exception e) when (e is InvalidDataException or IOException or InvalidOperationException or BadHttpRequestException or DecoderFallbackException)
         {

@@ -7,8 +7,16 @@ namespace SignaturePipeline.Functions;
 /// Scheduled work. Schedules come from app settings (NCRONTAB, UTC), the same names the local host reads.
 /// A timer run can replay after a lost lease, so every handler here records its facts before acting.
 /// </summary>
-public sealed class TimerFunctions(MilestoneNotifier milestones)
+public sealed class TimerFunctions(MilestoneNotifier milestones, SignaturePipeline.Confirmation.SignerMailer signerMail, SignaturePipeline.Privacy.PrivacyHandlers privacy)
 {
+    [Function(SignaturePipeline.Confirmation.SignerMailer.FunctionName)]
+    public Task SendSignerEmails([TimerTrigger("%SendSignerEmailsSchedule%")] TimerInfo timer, CancellationToken ct) =>
+        signerMail.SweepAsync(ct);
+
+    [Function(SignaturePipeline.Privacy.PrivacyHandlers.RetentionFunctionName)]
+    public Task AnonymiseClosedPetitions([TimerTrigger("%AnonymiseClosedPetitionsSchedule%")] TimerInfo timer, CancellationToken ct) =>
+        privacy.RunRetentionAsync(ct);
+
     [Function(MilestoneNotifier.FunctionName)]
     public Task SendMilestoneEmails([TimerTrigger("%SendMilestoneEmailsSchedule%")] TimerInfo timer, CancellationToken ct) =>
         milestones.RunAsync(ct);

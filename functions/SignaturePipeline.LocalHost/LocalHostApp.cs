@@ -43,6 +43,10 @@ public static class LocalHostApp
             (sp, message, ct) => sp.GetRequiredService<SignatureProcessor>().ProcessAsync(message.MessageText, message.MessageId, message.DequeueCount, ct)));
         services.AddSingleton(new TimerFunction(MilestoneNotifier.FunctionName, MilestoneNotifier.ScheduleSetting, MilestoneNotifier.DefaultSchedule,
             (sp, ct) => sp.GetRequiredService<MilestoneNotifier>().RunAsync(ct)));
+        services.AddSingleton(new TimerFunction(Confirmation.SignerMailer.FunctionName, Confirmation.SignerMailer.ScheduleSetting, Confirmation.SignerMailer.DefaultSchedule,
+            (sp, ct) => sp.GetRequiredService<Confirmation.SignerMailer>().SweepAsync(ct)));
+        services.AddSingleton(new TimerFunction(Privacy.PrivacyHandlers.RetentionFunctionName, Privacy.PrivacyHandlers.RetentionScheduleSetting, Privacy.PrivacyHandlers.DefaultRetentionSchedule,
+            (sp, ct) => sp.GetRequiredService<Privacy.PrivacyHandlers>().RunRetentionAsync(ct)));
 
         services.AddSingleton<QueueTriggerHost>();
         services.AddHostedService(sp => sp.GetRequiredService<QueueTriggerHost>());

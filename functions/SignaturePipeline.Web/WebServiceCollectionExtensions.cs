@@ -22,6 +22,8 @@ public static class WebServiceCollectionExtensions
         services.AddSingleton<OperationsEndpoints>();
         services.AddSingleton<EmbedEndpoints>();
         services.AddSingleton<PageEndpoints>();
+        services.AddSingleton<Confirmation.ConfirmationEndpoints>();
+        services.AddSingleton<Admin.PrivacyAdminEndpoints>();
         return services;
     }
 
@@ -41,12 +43,26 @@ public static class WebServiceCollectionExtensions
         app.MapGet("/petitions/{petitionId}", (string petitionId, PageEndpoints e, CancellationToken ct) => e.PetitionAsync(petitionId, ct));
         app.MapGet("/petitions/{petitionId}/thanks", (string petitionId, string? receipt, int? check, PageEndpoints e, CancellationToken ct) => e.ThankYouAsync(petitionId, receipt, check, ct));
 
+        // Links in signers' emails. A GET only shows a button; the POST acts (mail scanners follow links).
+        app.MapGet("/petitions/{petitionId}/confirm", (string petitionId, string? token, Confirmation.ConfirmationEndpoints e, CancellationToken ct) => e.ConfirmPageAsync(petitionId, token, ct));
+        app.MapPost("/petitions/{petitionId}/confirm", (HttpRequest r, string petitionId, Confirmation.ConfirmationEndpoints e, CancellationToken ct) => e.ConfirmAsync(r, petitionId, ct));
+        app.MapPost("/petitions/{petitionId}/confirm/resend", (HttpRequest r, string petitionId, Confirmation.ConfirmationEndpoints e, CancellationToken ct) => e.ResendAsync(r, petitionId, ct));
+        app.MapGet("/petitions/{petitionId}/remove", (string petitionId, string? token, Confirmation.ConfirmationEndpoints e, CancellationToken ct) => e.RemovePageAsync(petitionId, token, ct));
+        app.MapPost("/petitions/{petitionId}/remove", (HttpRequest r, string petitionId, Confirmation.ConfirmationEndpoints e, CancellationToken ct) => e.RemoveAsync(r, petitionId, ct));
+
         var admin = app.MapGroup("/api/admin");
         admin.MapPut("/petitions/{petitionId}", (HttpRequest r, string petitionId, PetitionEndpoints e, CancellationToken ct) => e.PutAsync(r, petitionId, ct));
         admin.MapGet("/petitions/{petitionId}/outcomes", (string petitionId, string? status, PetitionEndpoints e, CancellationToken ct) => e.ListOutcomesAsync(petitionId, status, ct));
         admin.MapGet("/health", (HttpRequest r, OperationsEndpoints e, CancellationToken ct) => e.HealthAsync(r, ct));
         admin.MapPost("/poison/redrive", (HttpRequest r, OperationsEndpoints e, CancellationToken ct) => e.RedriveAsync(r, ct));
         admin.MapPost("/petitions/{petitionId}/recount", (string petitionId, OperationsEndpoints e, CancellationToken ct) => e.RecountAsync(petitionId, ct));
+        admin.MapGet("/petitions/{petitionId}/held", (string petitionId, int? limit, Admin.PrivacyAdminEndpoints e, CancellationToken ct) => e.ListHeldAsync(petitionId, limit, ct));
+        admin.MapPost("/petitions/{petitionId}/held/release", (HttpRequest r, string petitionId, Admin.PrivacyAdminEndpoints e, CancellationToken ct) => e.ReleaseAsync(r, petitionId, ct));
+        admin.MapPost("/petitions/{petitionId}/held/invalidate", (HttpRequest r, string petitionId, Admin.PrivacyAdminEndpoints e, CancellationToken ct) => e.InvalidateHeldAsync(r, petitionId, ct));
+        admin.MapPost("/petitions/{petitionId}/invalidate", (HttpRequest r, string petitionId, Admin.PrivacyAdminEndpoints e, CancellationToken ct) => e.InvalidateByRuleAsync(r, petitionId, ct));
+        admin.MapPost("/petitions/{petitionId}/erase", (HttpRequest r, string petitionId, Admin.PrivacyAdminEndpoints e, CancellationToken ct) => e.EraseAsync(r, petitionId, ct));
+        admin.MapGet("/petitions/{petitionId}/signatures.csv", (string petitionId, Admin.PrivacyAdminEndpoints e, CancellationToken ct) => e.ExportAsync(petitionId, ct));
+        admin.MapPost("/petitions/{petitionId}/anonymise", (string petitionId, Admin.PrivacyAdminEndpoints e, CancellationToken ct) => e.AnonymiseAsync(petitionId, ct));
         return admin;
     }
 }

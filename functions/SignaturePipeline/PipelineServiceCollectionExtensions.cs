@@ -41,6 +41,21 @@ public static class PipelineServiceCollectionExtensions
         services.AddSingleton<Operations.TimerRunLog>();
         services.AddSingleton<Operations.OperationsHandlers>();
         services.AddEmail(configuration).AddSingleton<MilestoneStore>().AddSingleton<MilestoneNotifier>();
+
+        // Issue 8: confirmation by email, abuse resistance, signers' privacy.
+        services.AddOptions<Confirmation.ConfirmationOptions>().Bind(configuration.GetSection(Confirmation.ConfirmationOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<Abuse.AbuseOptions>().Bind(configuration.GetSection(Abuse.AbuseOptions.Section)).ValidateDataAnnotations()
+            .Validate(o => o.Captcha == "none" || !string.IsNullOrWhiteSpace(o.CaptchaSecret), "Abuse:CaptchaSecret is required when Abuse:Captcha is turnstile or hcaptcha.")
+            .ValidateOnStart();
+        services.AddOptions<Privacy.PrivacyOptions>().Bind(configuration.GetSection(Privacy.PrivacyOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddHttpClient(Abuse.CaptchaVerifier.HttpClientName);
+        services.AddSingleton<Abuse.AbuseGuard>();
+        services.AddSingleton<Abuse.CaptchaVerifier>();
+        services.AddSingleton<Abuse.DisposableDomains>();
+        services.AddSingleton<Abuse.ReviewHandlers>();
+        services.AddSingleton<Confirmation.SignerMailer>();
+        services.AddSingleton<Confirmation.ConfirmationHandler>();
+        services.AddSingleton<Privacy.PrivacyHandlers>();
         return services;
     }
 }

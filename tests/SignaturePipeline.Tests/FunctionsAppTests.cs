@@ -53,6 +53,18 @@ public sealed partial class FunctionsAppTests
     [InlineData("get", "api/admin/health")]
     [InlineData("post", "api/admin/poison/redrive")]
     [InlineData("post", "api/admin/petitions/{petitionId}/recount")]
+    [InlineData("get", "petitions/{petitionId}/confirm")]
+    [InlineData("post", "petitions/{petitionId}/confirm")]
+    [InlineData("post", "petitions/{petitionId}/confirm/resend")]
+    [InlineData("get", "petitions/{petitionId}/remove")]
+    [InlineData("post", "petitions/{petitionId}/remove")]
+    [InlineData("get", "api/admin/petitions/{petitionId}/held")]
+    [InlineData("post", "api/admin/petitions/{petitionId}/held/release")]
+    [InlineData("post", "api/admin/petitions/{petitionId}/held/invalidate")]
+    [InlineData("post", "api/admin/petitions/{petitionId}/invalidate")]
+    [InlineData("post", "api/admin/petitions/{petitionId}/erase")]
+    [InlineData("get", "api/admin/petitions/{petitionId}/signatures.csv")]
+    [InlineData("post", "api/admin/petitions/{petitionId}/anonymise")]
     public void Every_route_of_the_contract_is_served_by_both_hosts(string method, string route)
     {
         var functions = string.Concat(Directory.EnumerateFiles(AppFolder, "*.cs").Select(File.ReadAllText));
@@ -91,6 +103,8 @@ public sealed partial class FunctionsAppTests
         var timers = File.ReadAllText(Path.Combine(AppFolder, "TimerFunctions.cs"));
         Assert.Contains($"[TimerTrigger(\"%{SignaturePipeline.Milestones.MilestoneNotifier.ScheduleSetting}%\")]", timers);
         Assert.Contains($"[Function({nameof(SignaturePipeline.Milestones.MilestoneNotifier)}.FunctionName)]", timers);
+        Assert.Contains($"[TimerTrigger(\"%{SignaturePipeline.Confirmation.SignerMailer.ScheduleSetting}%\")]", timers);
+        Assert.Contains($"[TimerTrigger(\"%{SignaturePipeline.Privacy.PrivacyHandlers.RetentionScheduleSetting}%\")]", timers);
     }
 
     [Fact]

@@ -39,6 +39,10 @@ public static class ThankYouPage
                 body.Append("<h1>We could not count your signature</h1><p>A problem on our side stopped it from being counted. Please <a href=\"")
                     .Append(back).Append("#sign\">sign again</a> later.</p>");
                 break;
+            case ReceiptStatus.PendingConfirmation:
+                body.Append("<h1>Check your email</h1><p>We sent you a link to confirm your signature on \u201C").Append(Encode(petition.Title))
+                    .Append("\u201D. It counts once you confirm.</p>");
+                break;
             case ReceiptStatus.Pending:
                 body.Append("<h1>Thank you for signing</h1><p>Your signature on \u201C").Append(Encode(petition.Title)).Append("\u201D is being counted.</p>");
                 var again = $"/petitions/{Encode(petition.Id)}/thanks?receipt={Uri.EscapeDataString(receiptId!)}&amp;check={check + 1}";

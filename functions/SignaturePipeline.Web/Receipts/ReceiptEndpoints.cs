@@ -16,7 +16,7 @@ public sealed class ReceiptEndpoints(ReceiptStore receipts)
         if (receipt is null)
             return Problems.Create(StatusCodes.Status404NotFound, "receipt_not_found", "Receipt not found", "No signature was accepted with this receipt.");
         // A pending receipt changes within seconds; a final one never does.
-        request.HttpContext.Response.Headers.CacheControl = receipt.Status == ReceiptStatus.Pending ? "no-store" : "public, max-age=3600";
-        return Results.Json(new ReceiptBody(receipt.Status.ToString().ToLowerInvariant(), receipt.Reason, receipt.Field, receipt.Message, receipt.SupporterNumber), Json.Options);
+        request.HttpContext.Response.Headers.CacheControl = receipt.Status is ReceiptStatus.Pending or ReceiptStatus.PendingConfirmation ? "no-store" : "public, max-age=3600";
+        return Results.Json(new ReceiptBody(ReceiptStatusNames.Of(receipt.Status), receipt.Reason, receipt.Field, receipt.Message, receipt.SupporterNumber), Json.Options);
     }
 }

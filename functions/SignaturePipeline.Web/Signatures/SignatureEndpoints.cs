@@ -1,4 +1,5 @@
 using System.Net.Mime;
+using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Options;
@@ -11,7 +12,7 @@ using SignaturePipeline.Web.Pages;
 namespace SignaturePipeline.Web.Signatures;
 
 /// <summary><c>POST /api/petitions/{petitionId}/signatures</c>: JSON, OSDI JSON, or a plain HTML form.</summary>
-public sealed class SignatureEndpoints(SubmitSignatureHandler handler, PetitionStore petitions, IOptions<PipelineOptions> options)
+public sealed class SignatureEndpoints(SubmitSignatureHandler handler, PetitionStore petitions, IOptions<PipelineOptions> options, IOptions<SignaturePipeline.Abuse.AbuseOptions> abuse)
 {
     public const int MaxBodyBytes = 16 * 1024;
 
@@ -26,30 +27,40 @@ public sealed class SignatureEndpoints(SubmitSignatureHandler handler, PetitionS
         if (body is null) return Problems.TooLarge(MaxBodyBytes);
 
         SignatureInput input;
-        switch (mediaType)
+        try
         {
-            case "application/json" or "application/hal+json" or "application/osdi+json":
-                if (!SignatureJson.TryParse(body.Value, out input, out var error))
-                {
-                    Cors.AllowPetitionOrigin(context, await petitions.GetAsync(petitionId, ct).ConfigureAwait(false));
-                    return Problems.Malformed(error!.Message, error.Field);
-                }
-                break;
-            case "application/x-www-form-urlencoded":
-                var fields = new FormReader(System.Text.Encoding.UTF8.GetString(body.Value.Span)) { ValueCountLimit = 64, KeyLengthLimit = 64, ValueLengthLimit = MaxBodyBytes };
-                var form = await fields.ReadFormAsync(ct).ConfigureAwait(false);
-                input = FormValues.ToInput(name => form.TryGetValue(name, out var v) ? v.ToString() : null);
-                break;
-            case "multipart/form-data":
-                request.Body = new MemoryStream(body.Value.ToArray());
-                var multipart = await request.ReadFormAsync(ct).ConfigureAwait(false);
-                input = FormValues.ToInput(name => multipart.TryGetValue(name, out var v) ? v.ToString() : null);
-                break;
-            default:
-                return Problems.UnsupportedMediaType(request.ContentType);
+            switch (mediaType)
+            {
+                case "application/json" or "application/hal+json" or "application/osdi+json":
+                    if (!SignatureJson.TryParse(body.Value, out input, out var error))
+                    {
+                        Cors.AllowPetitionOrigin(context, await petitions.GetAsync(petitionId, ct).ConfigureAwait(false));
+                        return Problems.Malformed(error!.Message, error.Field);
+                    }
+                    break;
+                case "application/x-www-form-urlencoded":
+                    var fields = new FormReader(System.Text.Encoding.UTF8.GetString(body.Value.Span)) { ValueCountLimit = 64, KeyLengthLimit = 64, ValueLengthLimit = MaxBodyBytes };
+                    var form = await fields.ReadFormAsync(ct).ConfigureAwait(false);
+                    input = FormValues.ToInput(name => form.TryGetValue(name, out var v) ? v.ToString() : null);
+                    break;
+                case "multipart/form-data":
+                    request.Body = new MemoryStream(body.Value.ToArray());
+                    var multipart = await request.ReadFormAsync(ct).ConfigureAwait(false);
+                    input = FormValues.ToInput(name => multipart.TryGetValue(name, out var v) ? v.ToString() : null);
+                    break;
+                default:
+                    return Problems.UnsupportedMediaType(request.ContentType);
+            }
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException or InvalidOperationException or BadHttpRequestException or DecoderFallbackException)
+        {
+            // A form with too many fields, a broken multipart boundary, bytes that are not text: the sender's fault, a 400.
+            // The parser's own message is not echoed: it can quote the body back.
+            return Problems.Malformed("The form could not be read. Send it as UTF-8, with the usual fields.");
         }
 
-        var result = await handler.SubmitAsync(petitionId, input, ct).ConfigureAwait(false);
+        var signer = new SignaturePipeline.Abuse.SignerContext(ClientIp.Of(context, abuse.Value.TrustForwardedFor));
+        var result = await handler.SubmitAsync(petitionId, input, signer, ct).ConfigureAwait(false);
         Cors.AllowPetitionOrigin(context, result switch
         {
             SubmitResult.Accepted a => a.Petition,

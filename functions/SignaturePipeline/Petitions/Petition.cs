@@ -35,6 +35,12 @@ public sealed record Petition
     public required PetitionStatus Status { get; init; }
     public required IReadOnlyList<string> AllowedOrigins { get; init; }
     public string? ThankYouUrl { get; init; }
+
+    /// <summary>
+    /// A signature counts only once its signer clicks the link in the confirmation email. False for petitions stored
+    /// before issue 8 (they counted at once and keep doing so); <see cref="PetitionDefinition"/> makes it true for new ones.
+    /// </summary>
+    public bool RequireConfirmation { get; init; }
     public DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset UpdatedAt { get; init; }
 

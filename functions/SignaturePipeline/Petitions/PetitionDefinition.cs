@@ -15,6 +15,9 @@ public sealed record PetitionDefinition
     public List<string>? AllowedOrigins { get; init; }
     public string? ThankYouUrl { get; init; }
 
+    /// <summary>Email confirmation before counting. Left out: true for a new petition, unchanged for an existing one.</summary>
+    public bool? RequireConfirmation { get; init; }
+
     public sealed record TargetDefinition(string? Kind, string? Name, string? Email, string? State);
 
     public const int MaxTitleLength = 200;
@@ -95,6 +98,7 @@ public sealed record PetitionDefinition
             Status = status,
             AllowedOrigins = origins,
             ThankYouUrl = ThankYouUrl,
+            RequireConfirmation = RequireConfirmation ?? existing?.RequireConfirmation ?? true,
             CreatedAt = existing?.CreatedAt ?? now,
             UpdatedAt = now,
         };

@@ -97,6 +97,7 @@ public sealed class PetitionStore(TableServiceClient tables, IOptions<PipelineOp
         ["Milestones"] = JsonSerializer.Serialize(p.Milestones, Json),
         ["AllowedOrigins"] = JsonSerializer.Serialize(p.AllowedOrigins, Json),
         ["ThankYouUrl"] = p.ThankYouUrl,
+        ["RequireConfirmation"] = p.RequireConfirmation,
         ["CreatedAt"] = p.CreatedAt,
         ["UpdatedAt"] = p.UpdatedAt,
     };
@@ -113,6 +114,7 @@ public sealed class PetitionStore(TableServiceClient tables, IOptions<PipelineOp
         Milestones = JsonSerializer.Deserialize<List<int>>(e.GetString("Milestones") ?? "[]", Json) ?? [],
         AllowedOrigins = JsonSerializer.Deserialize<List<string>>(e.GetString("AllowedOrigins") ?? "[]", Json) ?? [],
         ThankYouUrl = e.GetString("ThankYouUrl"),
+        RequireConfirmation = e.GetBoolean("RequireConfirmation") ?? false,
         CreatedAt = e.GetDateTimeOffset("CreatedAt") ?? default,
         UpdatedAt = e.GetDateTimeOffset("UpdatedAt") ?? default,
     };

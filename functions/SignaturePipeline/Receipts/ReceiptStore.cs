@@ -56,7 +56,7 @@ public sealed class ReceiptStore(TableServiceClient tables, Hmac hmac, TimeProvi
                 .Add(new Item(id.Value.Index, r.PetitionId, r.Status, r.Reason, r.Field, message, r.SupporterNumber, r.State));
         }
         var outcomes = receipts
-            .Where(r => r.Status is ReceiptStatus.Duplicate or ReceiptStatus.Rejected && r.PetitionId.Length > 0)
+            .Where(r => (r.Recorded ?? r.Status) is ReceiptStatus.Duplicate or ReceiptStatus.Rejected && r.PetitionId.Length > 0)
             .Select(r => (Partition: r.PetitionId, Entity: ToOutcome(r, now)))
             .ToList();
         await Task.WhenAll(byBatch.Select(b => MergeBatchAsync(b.Key, b.Value, now, ct)).Append(UpsertAllAsync(_outcomes, outcomes, ct))).ConfigureAwait(false);
@@ -124,7 +124,9 @@ public sealed class ReceiptStore(TableServiceClient tables, Hmac hmac, TimeProvi
 
     private static TableEntity ToOutcome(Receipt r, DateTimeOffset now)
     {
-        var entity = ToEntity(r.PetitionId, r.Status.ToString().ToLowerInvariant() + "_" + r.ReceiptId, r, now);
+        var recorded = r.Recorded ?? r.Status;
+        var entity = ToEntity(r.PetitionId, recorded.ToString().ToLowerInvariant() + "_" + r.ReceiptId, r, now);
+        entity["Status"] = recorded.ToString();
         entity.Remove("SupporterNumber");
         return entity;
     }

@@ -45,10 +45,14 @@ public sealed class SignatureEnqueuer : IAsyncDisposable
     }
 
     /// <summary>Queues the signature and returns its receipt id once the queue holds it. Throws when the queue cannot be written.</summary>
-    public Task<string> EnqueueAsync(string petitionId, SignatureInput signature, DateTimeOffset receivedAt)
+    public Task<string> EnqueueAsync(string petitionId, SignatureInput signature, DateTimeOffset receivedAt) =>
+        EnqueueAsync(petitionId, signature, receivedAt, flag: null, ipHash: null);
+
+    /// <summary>As above, with intake's abuse verdict and the keyed hash of the client's IP travelling with the signature.</summary>
+    public Task<string> EnqueueAsync(string petitionId, SignatureInput signature, DateTimeOffset receivedAt, string? flag, string? ipHash)
     {
         var done = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var entry = new Entry(new QueuedSignature("", petitionId, receivedAt, signature), done);
+        var entry = new Entry(new QueuedSignature("", petitionId, receivedAt, signature) { Flag = flag, IpHash = ipHash }, done);
         if (!_channel.Writer.TryWrite(entry)) done.SetException(new ObjectDisposedException(nameof(SignatureEnqueuer)));
         return done.Task;
     }

@@ -12,6 +12,12 @@ public sealed record SignatureInput
     public string? Country { get; init; }
     public string? Comment { get; init; }
     public bool OptIn { get; init; }
+
+    /// <summary>The form's hidden honeypot field. People never see it; a bot that fills it is held out of the count.</summary>
+    public string? Website { get; init; }
+
+    /// <summary>The Turnstile or hCaptcha widget's answer (<c>cf-turnstile-response</c>, <c>h-captcha-response</c>), when enabled. Never stored.</summary>
+    public string? CaptchaResponse { get; init; }
 }
 
 /// <summary>A signature that passed every rule, in the one spelling that is stored and counted.</summary>

@@ -44,6 +44,12 @@ public static class SignatureJson
                 error = new ParseError(e.Message, e.Field);
                 return false;
             }
+            catch (InvalidOperationException)
+            {
+                // A string with a lone surrogate escape (\ud800) is valid JSON but not text.
+                error = new ParseError("A field holds an escape sequence that is not text.");
+                return false;
+            }
         }
     }
 
@@ -58,6 +64,8 @@ public static class SignatureJson
         Country = String(root, "country"),
         Comment = String(root, "comment"),
         OptIn = Bool(root, "optIn"),
+        Website = Honeypot(root),
+        CaptchaResponse = Captcha(root),
     };
 
     private static SignatureInput FromOsdi(JsonElement root, JsonElement person)
@@ -75,6 +83,8 @@ public static class SignatureJson
             Country = address is { } a4 ? String(a4, "country") : null,
             Comment = String(root, "comments") ?? String(root, "comment"),
             OptIn = Bool(root, "optIn"),
+            Website = Honeypot(root),
+            CaptchaResponse = Captcha(root),
         };
     }
 
@@ -104,6 +114,21 @@ public static class SignatureJson
             _ => throw new FieldTypeException(name, $"'{name}' must be text."),
         };
     }
+
+    /// <summary>Any value at all in the honeypot is a bot's, whatever its type: never a 400 that would teach it the field matters.</summary>
+    private static string? Honeypot(JsonElement root)
+    {
+        if (!root.TryGetProperty("website", out var value)) return null;
+        return value.ValueKind switch
+        {
+            JsonValueKind.Null => null,
+            JsonValueKind.String => value.GetString(),
+            _ => value.GetRawText(),
+        };
+    }
+
+    private static string? Captcha(JsonElement root) =>
+        String(root, "captchaResponse") ?? String(root, "cf-turnstile-response") ?? String(root, "h-captcha-response");
 
     private static bool Bool(JsonElement parent, string name)
     {
@@ -144,5 +169,7 @@ public static class FormValues
         Country = field("country"),
         Comment = field("comment"),
         OptIn = IsTrue(field("optIn")),
+        Website = field("website"),
+        CaptchaResponse = field("cf-turnstile-response") ?? field("h-captcha-response") ?? field("captchaResponse"),
     };
 }

@@ -44,7 +44,16 @@ public sealed record QueuedSignature(
     [property: JsonPropertyName("receiptId")] string ReceiptId,
     [property: JsonPropertyName("petitionId")] string PetitionId,
     [property: JsonPropertyName("receivedAt")] DateTimeOffset ReceivedAt,
-    [property: JsonPropertyName("signature")] SignatureInput Signature);
+    [property: JsonPropertyName("signature")] SignatureInput Signature)
+{
+    /// <summary>Why intake held this signature out of the count (rate limit, honeypot, captcha); null for a clean one. Never shown to the signer.</summary>
+    [JsonPropertyName("flag")]
+    public string? Flag { get; init; }
+
+    /// <summary>The keyed hash of the client's IP (never the IP), so organizers can invalidate by source.</summary>
+    [JsonPropertyName("ipHash")]
+    public string? IpHash { get; init; }
+}
 
 /// <summary>A message that no retry can process. It still goes through the normal retries, then to poison, with this reason recorded.</summary>
 public sealed class InvalidMessageException(string code, string message) : Exception(message)

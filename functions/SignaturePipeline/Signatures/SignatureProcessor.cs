@@ -15,6 +15,8 @@ public sealed class SignatureProcessor(
     PetitionStore petitions,
     SignatureStore signatures,
     ReceiptStore receipts,
+    Confirmation.SignerMailer mailer,
+    Abuse.DisposableDomains disposable,
     TableServiceClient tables,
     TimeProvider clock,
     ILogger<SignatureProcessor> logger)
@@ -48,6 +50,8 @@ public sealed class SignatureProcessor(
         var results = new List<Receipt>(message.Items.Count);
         var pending = new List<SignatureStore.Pending>();
         var seen = new Dictionary<(string Petition, string RowKey), string>();
+        var byId = new Dictionary<string, Petition>(StringComparer.Ordinal);
+        var mail = new List<(Petition Petition, int Shard, string OutboxKey)>();
 
         foreach (var item in message.Items)
         {
@@ -71,14 +75,20 @@ public sealed class SignatureProcessor(
                     State: UsStates.TryNormalize(item.Signature.State, out var s) ? s : null));
                 continue;
             }
+            byId[petition.Id] = petition;
             var (shard, rowKey) = signatures.KeyOf(item.PetitionId, valid!.CanonicalEmail);
             // Two signatures of one person in one message would put one row key twice in a transaction, which Azure refuses.
             if (!seen.TryAdd((item.PetitionId, rowKey), item.ReceiptId))
             {
-                results.Add(Duplicate(item, valid));
+                results.Add(await DuplicateAsync(petition, item, valid, shard, rowKey, mail, ct).ConfigureAwait(false));
                 continue;
             }
-            pending.Add(new SignatureStore.Pending(item, valid, shard, rowKey));
+            // Held signatures are stored (organizers review them) but not counted. A honeypot hit is surely a bot: no email.
+            var flag = item.Flag ?? (disposable.IsDisposable(valid.Email) ? Abuse.AbuseFlags.DisposableEmail : null);
+            var status = flag is not null ? SignatureRowStatus.Suspicious
+                : petition.RequireConfirmation ? SignatureRowStatus.Pending : SignatureRowStatus.Counted;
+            var mailKind = petition.RequireConfirmation && flag != Abuse.AbuseFlags.Honeypot ? Confirmation.SignerMailKinds.Confirm : null;
+            pending.Add(new SignatureStore.Pending(item with { Flag = flag }, valid, shard, rowKey, status, mailKind));
         }
 
         var commits = pending
@@ -90,7 +100,9 @@ public sealed class SignatureProcessor(
 
         foreach (var petitionGroup in pending.GroupBy(p => p.Queued.PetitionId))
         {
-            var counted = petitionGroup.Where(p => outcomes[p.Queued.ReceiptId] != SignatureStore.CommitOutcome.Duplicate).ToList();
+            var petition = byId[petitionGroup.Key];
+            // A held signature on a petition without confirmation gets a supporter number like any other: the answer must not differ.
+            var counted = petitionGroup.Where(p => outcomes[p.Queued.ReceiptId] != SignatureStore.CommitOutcome.Duplicate && !petition.RequireConfirmation).ToList();
             // The supporter number is the petition's count as this processor saw it right after the commit;
             // under concurrent processors it is close to, not exactly, the signer's place in line.
             var total = counted.Count == 0 ? 0 : await signatures.ObservedTotalAsync(petitionGroup.Key, ct).ConfigureAwait(false);
@@ -98,13 +110,20 @@ public sealed class SignatureProcessor(
             foreach (var p in petitionGroup)
             {
                 if (outcomes[p.Queued.ReceiptId] == SignatureStore.CommitOutcome.Duplicate)
-                    results.Add(Duplicate(p.Queued, p.Signature));
+                    results.Add(await DuplicateAsync(petition, p.Queued, p.Signature, p.Shard, p.RowKey, mail, ct).ConfigureAwait(false));
+                else if (petition.RequireConfirmation)
+                {
+                    results.Add(new Receipt(p.Queued.ReceiptId, p.Queued.PetitionId, ReceiptStatus.PendingConfirmation, State: p.Signature.State));
+                    if (p.MailKind is not null) mail.Add((petition, p.Shard, p.Queued.ReceiptId));
+                }
                 else
                     results.Add(new Receipt(p.Queued.ReceiptId, p.Queued.PetitionId, ReceiptStatus.Counted, SupporterNumber: ++position, State: p.Signature.State));
             }
         }
 
         await receipts.WriteAsync(results, ct).ConfigureAwait(false);
+        // After the commit and the receipts: the outbox rows are durable, so a failed send here is retried by the sweep.
+        if (mail.Count > 0) await mailer.DeliverAsync(mail, ct).ConfigureAwait(false);
         var summary = new Summary(
             results.Count(r => r.Status == ReceiptStatus.Counted),
             results.Count(r => r.Status == ReceiptStatus.Duplicate),
@@ -112,6 +131,20 @@ public sealed class SignatureProcessor(
         logger.LogInformation("Processed {Items} signatures: {Counted} counted, {Duplicates} duplicates, {Rejected} rejected",
             message.Items.Count, summary.Counted, summary.Duplicates, summary.Rejected);
         return summary;
+    }
+
+    /// <summary>
+    /// On a confirmation petition a duplicate looks pending to the form (it must not tell whether someone signed) and the
+    /// address gets an "already signed" note instead; organizers still see it recorded as a duplicate. The note is recorded
+    /// in the outbox under the duplicate's own receipt (409 = already recorded by an earlier try) before anything is sent.
+    /// </summary>
+    private async Task<Receipt> DuplicateAsync(Petition petition, QueuedSignature item, ValidSignature valid, int shard, string rowKey,
+        List<(Petition, int, string)> mail, CancellationToken ct)
+    {
+        if (!petition.RequireConfirmation || item.Flag == Abuse.AbuseFlags.Honeypot) return Duplicate(item, valid);
+        await signatures.AddOutboxAsync(petition.Id, shard, item.ReceiptId, Confirmation.SignerMailKinds.AlreadySigned, item.ReceiptId, rowKey, valid.Email, clock.GetUtcNow(), ct).ConfigureAwait(false);
+        mail.Add((petition, shard, item.ReceiptId));
+        return new Receipt(item.ReceiptId, item.PetitionId, ReceiptStatus.PendingConfirmation, State: valid.State) { Recorded = ReceiptStatus.Duplicate };
     }
 
     private static Receipt Duplicate(QueuedSignature item, ValidSignature valid) =>

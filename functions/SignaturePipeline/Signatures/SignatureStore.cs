@@ -20,6 +20,14 @@ namespace SignaturePipeline.Signatures;
 /// The email is never in a key in clear.</item>
 /// <item>RowKey <c>counter</c>: the shard's total and per-state counts (<c>Total</c>, <c>S_NY</c>, …). It changes in the same
 /// entity-group transaction as the rows it counts, guarded by its ETag, so the count can never drift from the rows.</item>
+/// <item>Signature rows carry <c>Status</c> (issue 8): <c>counted</c> (or absent, for rows written before it), <c>pending</c>
+/// (waiting for email confirmation), <c>suspicious</c> (held: rate limit, honeypot, disposable domain), <c>invalidated</c>
+/// (removed from the count by an organizer, with <c>Reason</c>) or <c>removed</c> (a PII-free tombstone after the signer
+/// or an erasure request removed it). Only counted rows are in the counter. Every change of status goes through
+/// <see cref="TransitionAsync"/>: one transaction that rewrites the row under its ETag and moves the counter under its ETag.</item>
+/// <item>RowKey <c>m_{receiptId}</c> (or <c>m_{receiptId}_{n}</c> for a re-sent link): an email to a signer that has not been
+/// sent yet (the outbox). Inserted in the same transaction as the signature row it belongs to, so a stored signature always
+/// has its email recorded; deleted once sent. Rows <c>s_</c>, <c>m_</c> and <c>counter</c> never share a prefix.</item>
 /// </list>
 /// </summary>
 public sealed class SignatureStore(TableServiceClient tables, Hmac hmac, IOptions<PipelineOptions> options, ILogger<SignatureStore> logger)
@@ -29,8 +37,14 @@ public sealed class SignatureStore(TableServiceClient tables, Hmac hmac, IOption
     public const string TotalProperty = "Total";
     public const string StatePropertyPrefix = "S_";
 
+    public const string OutboxRowPrefix = "m_";
+    public const string StatusProperty = "Status";
+
     // Azure's limit is 100 operations per transaction; one is the counter.
     private const int MaxInsertsPerTransaction = 99;
+
+    /// <summary>The columns that name or reach a person. A tombstone or an anonymised row keeps none of them.</summary>
+    public static readonly IReadOnlyList<string> PersonalProperties = ["FirstName", "LastName", "Email", "PostalCode", "City", "Country", "Comment", "OptIn", "IpHash"];
     private const int MaxConflictRetries = 20;
 
     private readonly TableClient _table = tables.GetTableClient(TableNames.Signatures);
@@ -51,7 +65,12 @@ public sealed class SignatureStore(TableServiceClient tables, Hmac hmac, IOption
 
     public static string PartitionKeyOf(string petitionId, int shard) => $"{petitionId}_{shard:D2}";
 
-    public sealed record Pending(QueuedSignature Queued, ValidSignature Signature, int Shard, string RowKey);
+    public sealed record Pending(QueuedSignature Queued, ValidSignature Signature, int Shard, string RowKey,
+        SignatureRowStatus Status = SignatureRowStatus.Counted, string? MailKind = null)
+    {
+        /// <summary>Rows this signature adds to its transaction: itself, and its outbox row when it has an email to send.</summary>
+        internal int Operations => MailKind is null ? 1 : 2;
+    }
 
     public enum CommitOutcome { Counted, AlreadyCounted, Duplicate }
 
@@ -99,8 +118,15 @@ public sealed class SignatureStore(TableServiceClient tables, Hmac hmac, IOption
                 // One row key once per transaction: Azure refuses a transaction that names a row twice.
                 // A second signature of the same person waits for the next transaction, where it meets a 409.
                 var keys = new HashSet<string>(StringComparer.Ordinal);
-                for (var i = 0; i < writer.Waiting.Count && chunk.Count < MaxInsertsPerTransaction; i++)
-                    if (keys.Add(writer.Waiting[i].Item.RowKey)) chunk.Add(writer.Waiting[i]);
+                var operations = 0;
+                for (var i = 0; i < writer.Waiting.Count; i++)
+                {
+                    var item = writer.Waiting[i].Item;
+                    if (operations + item.Operations > MaxInsertsPerTransaction) break;
+                    if (!keys.Add(item.RowKey)) continue;
+                    chunk.Add(writer.Waiting[i]);
+                    operations += item.Operations;
+                }
                 foreach (var w in chunk) writer.Waiting.Remove(w);
                 if (chunk.Count == 0)
                 {
@@ -132,28 +158,47 @@ public sealed class SignatureStore(TableServiceClient tables, Hmac hmac, IOption
         var conflicts = 0;
         while (remaining.Count > 0)
         {
-            var counter = await GetCounterAsync(partitionKey, ct).ConfigureAwait(false);
-            var updated = Increment(counter, remaining);
-            var actions = new List<TableTransactionAction>(remaining.Count + 1);
-            actions.AddRange(remaining.Select(p => new TableTransactionAction(TableTransactionActionType.Add, ToEntity(partitionKey, p))));
-            actions.Add(counter.ETag == default
-                ? new TableTransactionAction(TableTransactionActionType.Add, updated)
-                : new TableTransactionAction(TableTransactionActionType.UpdateMerge, updated, counter.ETag));
+            // Held and unconfirmed rows are stored in the same transaction but move no counter.
+            var counted = remaining.Where(p => p.Status == SignatureRowStatus.Counted).ToList();
+            var actions = new List<TableTransactionAction>(remaining.Count * 2 + 1);
+            var owners = new List<int>(remaining.Count * 2);
+            for (var i = 0; i < remaining.Count; i++)
+            {
+                actions.Add(new TableTransactionAction(TableTransactionActionType.Add, ToEntity(partitionKey, remaining[i])));
+                owners.Add(i);
+                if (remaining[i].MailKind is { } kind)
+                {
+                    actions.Add(new TableTransactionAction(TableTransactionActionType.Add, OutboxEntity(partitionKey, remaining[i], kind)));
+                    owners.Add(i);
+                }
+            }
+            TableEntity? updated = null;
+            if (counted.Count > 0)
+            {
+                var counter = await GetCounterAsync(partitionKey, ct).ConfigureAwait(false);
+                updated = Increment(counter, counted);
+                actions.Add(counter.ETag == default
+                    ? new TableTransactionAction(TableTransactionActionType.Add, updated)
+                    : new TableTransactionAction(TableTransactionActionType.UpdateMerge, updated, counter.ETag));
+            }
             try
             {
                 var response = await _table.SubmitTransactionAsync(actions, ct).ConfigureAwait(false);
-                updated.ETag = response.Value[^1].Headers.ETag ?? default;
-                _counters[partitionKey] = updated;
+                if (updated is not null)
+                {
+                    updated.ETag = response.Value[^1].Headers.ETag ?? default;
+                    _counters[partitionKey] = updated;
+                }
                 foreach (var p in remaining) outcomes[p.Queued.ReceiptId] = CommitOutcome.Counted;
                 remaining.Clear();
             }
-            catch (TableTransactionFailedException e) when (e.Status == 409 && e.FailedTransactionActionIndex is int index && index < remaining.Count)
+            catch (TableTransactionFailedException e) when (e.Status == 409 && e.FailedTransactionActionIndex is int index && index < owners.Count)
             {
-                var failed = remaining[index];
+                var failed = remaining[owners[index]];
                 var existing = await _table.GetEntityIfExistsAsync<TableEntity>(partitionKey, failed.RowKey, cancellationToken: ct).ConfigureAwait(false);
                 var own = existing.HasValue && existing.Value!.GetString("ReceiptId") == failed.Queued.ReceiptId;
                 outcomes[failed.Queued.ReceiptId] = own ? CommitOutcome.AlreadyCounted : CommitOutcome.Duplicate;
-                remaining.RemoveAt(index);
+                remaining.Remove(failed);
             }
             catch (TableTransactionFailedException e) when (e.Status is 409 or 412)
             {
@@ -227,8 +272,20 @@ public sealed class SignatureStore(TableServiceClient tables, Hmac hmac, IOption
             ["Comment"] = s.Comment,
             ["OptIn"] = s.OptIn,
             ["SignedAt"] = p.Queued.ReceivedAt,
+            [StatusProperty] = StatusName(p.Status),
+            ["Flag"] = p.Queued.Flag,
+            ["IpHash"] = p.Queued.IpHash,
         };
     }
+
+    private static TableEntity OutboxEntity(string partitionKey, Pending p, string kind) => new(partitionKey, OutboxRowPrefix + p.Queued.ReceiptId)
+    {
+        ["Kind"] = kind,
+        ["ReceiptId"] = p.Queued.ReceiptId,
+        ["SignatureRowKey"] = p.RowKey,
+        ["To"] = p.Signature.Email,
+        ["CreatedAt"] = p.Queued.ReceivedAt,
+    };
 
     /// <summary>
     /// The petition's count as this process last saw each shard: exact for the shards it writes, a few seconds
@@ -310,18 +367,179 @@ public sealed class SignatureStore(TableServiceClient tables, Hmac hmac, IOption
         return new PetitionCounts(total, byState);
     }
 
-    /// <summary>Counts the signature rows of one shard, in total and per state: a partition query, selecting one column.</summary>
+    /// <summary>Counts the counted signature rows of one shard, in total and per state: a partition query, selecting two columns.</summary>
     private async Task<(long Total, Dictionary<string, long> ByState)> CountRowsAsync(string partitionKey, CancellationToken ct)
     {
         long total = 0;
         var byState = new Dictionary<string, long>(StringComparer.Ordinal);
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partitionKey} and RowKey ge {SignatureRowPrefix} and RowKey lt {"s`"}");
-        await foreach (var row in _table.QueryAsync<TableEntity>(filter, select: ["State"], cancellationToken: ct).ConfigureAwait(false))
+        await foreach (var row in _table.QueryAsync<TableEntity>(filter, select: ["State", StatusProperty], cancellationToken: ct).ConfigureAwait(false))
         {
+            if (StatusOf(row) != SignatureRowStatus.Counted) continue;
             total++;
             var state = row.GetString("State") ?? "";
             byState[state] = byState.GetValueOrDefault(state) + 1;
         }
         return (total, byState);
+    }
+
+    // ---- Issue 8: statuses, transitions, outbox. Additive: the commit path above is unchanged for counted rows. ----
+
+    public static string StatusName(SignatureRowStatus status) => status.ToString().ToLowerInvariant();
+
+    /// <summary>Rows written before statuses existed have none: they were counted.</summary>
+    public static SignatureRowStatus StatusOf(TableEntity row) =>
+        row.GetString(StatusProperty) is { } name && Enum.TryParse<SignatureRowStatus>(name, ignoreCase: true, out var status) ? status : SignatureRowStatus.Counted;
+
+    /// <summary>
+    /// Changes one signature's status, and the counter with it, exactly: one entity-group transaction in the shard's
+    /// partition that rewrites the row under the ETag it was read with and moves the counter under its own ETag.
+    /// A concurrent change to either fails the transaction (412), and the decision is taken again on fresh rows, so
+    /// two confirmations, or a confirmation racing a removal, can never move the count twice.
+    /// <paramref name="decide"/> returns null to leave the row as it is.
+    /// </summary>
+    public async Task<TransitionResult> TransitionAsync(string petitionId, int shard, string rowKey, Func<SignatureRow, RowChange?> decide, CancellationToken ct)
+    {
+        var pk = PartitionKeyOf(petitionId, shard);
+        for (var attempt = 0; ; attempt++)
+        {
+            var read = await _table.GetEntityIfExistsAsync<TableEntity>(pk, rowKey, cancellationToken: ct).ConfigureAwait(false);
+            if (!read.HasValue) return new TransitionResult(TransitionOutcome.NotFound, null, null);
+            var row = new SignatureRow(petitionId, shard, read.Value!);
+            var change = decide(row);
+            if (change is null) return new TransitionResult(TransitionOutcome.Unchanged, row.Status, row.Status);
+
+            var entity = change.ErasePersonalData ? Tombstone(row.Entity) : new TableEntity(pk, rowKey);
+            entity[StatusProperty] = StatusName(change.To);
+            foreach (var (key, value) in change.Set) entity[key] = value;
+            var actions = new List<TableTransactionAction>(2)
+            {
+                new(change.ErasePersonalData ? TableTransactionActionType.UpdateReplace : TableTransactionActionType.UpdateMerge, entity, row.Entity.ETag),
+            };
+            var delta = (change.To == SignatureRowStatus.Counted ? 1 : 0) - (row.Status == SignatureRowStatus.Counted ? 1 : 0);
+            if (delta != 0)
+            {
+                // Read fresh, not from the commit cache: this path is rare, and a stale ETag would only cost a retry.
+                var counterRead = await _table.GetEntityIfExistsAsync<TableEntity>(pk, CounterRowKey, cancellationToken: ct).ConfigureAwait(false);
+                var state = StatePropertyPrefix + (row.Entity.GetString("State") ?? "");
+                if (counterRead.HasValue)
+                {
+                    var counter = counterRead.Value!;
+                    var moved = new TableEntity(pk, CounterRowKey)
+                    {
+                        [TotalProperty] = (counter.GetInt64(TotalProperty) ?? 0) + delta,
+                        [state] = (counter.GetInt64(state) ?? 0) + delta,
+                    };
+                    actions.Add(new TableTransactionAction(TableTransactionActionType.UpdateMerge, moved, counter.ETag));
+                }
+                else
+                {
+                    if (delta < 0) throw new InvalidOperationException($"Shard {pk} has a counted row but no counter; run the recount.");
+                    actions.Add(new TableTransactionAction(TableTransactionActionType.Add, new TableEntity(pk, CounterRowKey) { [TotalProperty] = 1L, [state] = 1L }));
+                }
+            }
+            try
+            {
+                await _table.SubmitTransactionAsync(actions, ct).ConfigureAwait(false);
+                if (delta != 0) _counters.TryRemove(pk, out _);
+                logger.LogInformation("Signature {RowKey} of {PartitionKey} moved from {From} to {To}", rowKey, pk, row.Status, change.To);
+                return new TransitionResult(TransitionOutcome.Changed, row.Status, change.To);
+            }
+            catch (TableTransactionFailedException e) when (e.Status is 409 or 412 && attempt < MaxConflictRetries)
+            {
+                _counters.TryRemove(pk, out _);
+                await Task.Delay(Random.Shared.Next(5, 20 * (attempt + 1)), ct).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static TableEntity Tombstone(TableEntity row)
+    {
+        var tombstone = new TableEntity(row.PartitionKey, row.RowKey);
+        foreach (var (key, value) in row)
+            if (!PersonalProperties.Contains(key) && key is not ("odata.etag" or "PartitionKey" or "RowKey" or "Timestamp")) tombstone[key] = value;
+        return tombstone;
+    }
+
+    /// <summary>One signature row by its key, or null.</summary>
+    public async Task<SignatureRow?> GetRowAsync(string petitionId, int shard, string rowKey, CancellationToken ct)
+    {
+        var read = await _table.GetEntityIfExistsAsync<TableEntity>(PartitionKeyOf(petitionId, shard), rowKey, cancellationToken: ct).ConfigureAwait(false);
+        return read.HasValue ? new SignatureRow(petitionId, shard, read.Value!) : null;
+    }
+
+    /// <summary>
+    /// Every signature row of a petition, shard after shard, page by page (a partition range query each: never a
+    /// table scan). Memory stays constant whatever the count. For admin work and exports, never for a request path.
+    /// </summary>
+    public async IAsyncEnumerable<SignatureRow> QueryRowsAsync(string petitionId, IReadOnlyList<string>? select, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct, string? extraFilter = null)
+    {
+        for (var shard = 0; shard < _shards; shard++)
+        {
+            var pk = PartitionKeyOf(petitionId, shard);
+            var filter = TableClient.CreateQueryFilter($"PartitionKey eq {pk} and RowKey ge {SignatureRowPrefix} and RowKey lt {"s`"}");
+            if (extraFilter is not null) filter = $"({filter}) and ({extraFilter})";
+            // A projection returns only what it names: the keys must be asked for, or the rows cannot be acted on.
+            var columns = select is null ? null : select.Concat(["PartitionKey", "RowKey", StatusProperty]).Distinct().ToList();
+            await foreach (var row in _table.QueryAsync<TableEntity>(filter, maxPerPage: 1000, select: columns, cancellationToken: ct).ConfigureAwait(false))
+                yield return new SignatureRow(petitionId, shard, row);
+        }
+    }
+
+    /// <summary>Records an email to a signer (outbox). False when it was already recorded: the key is the receipt, so a retry adds nothing.</summary>
+    public async Task<bool> AddOutboxAsync(string petitionId, int shard, string outboxKey, string kind, string receiptId, string signatureRowKey, string to, DateTimeOffset at, CancellationToken ct)
+    {
+        try
+        {
+            await _table.AddEntityAsync(new TableEntity(PartitionKeyOf(petitionId, shard), OutboxRowPrefix + outboxKey)
+            {
+                ["Kind"] = kind,
+                ["ReceiptId"] = receiptId,
+                ["SignatureRowKey"] = signatureRowKey,
+                ["To"] = to,
+                ["CreatedAt"] = at,
+            }, ct).ConfigureAwait(false);
+            return true;
+        }
+        catch (RequestFailedException e) when (e.Status == 409)
+        {
+            return false;
+        }
+    }
+
+    public async Task<TableEntity?> GetOutboxAsync(string petitionId, int shard, string outboxKey, CancellationToken ct)
+    {
+        var read = await _table.GetEntityIfExistsAsync<TableEntity>(PartitionKeyOf(petitionId, shard), OutboxRowPrefix + outboxKey, cancellationToken: ct).ConfigureAwait(false);
+        return read.HasValue ? read.Value : null;
+    }
+
+    /// <summary>Unsent signer emails of one shard: a partition range query, for the sweep that retries failed sends.</summary>
+    public IAsyncEnumerable<TableEntity> ListOutboxAsync(string petitionId, int shard, CancellationToken ct) =>
+        _table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {PartitionKeyOf(petitionId, shard)} and RowKey ge {OutboxRowPrefix} and RowKey lt {"m`"}"), cancellationToken: ct);
+
+    /// <summary>Deletes a sent email's outbox row under its ETag; a concurrent sender that deleted it first is fine.</summary>
+    public async Task DeleteOutboxAsync(TableEntity outbox, CancellationToken ct)
+    {
+        try { await _table.DeleteEntityAsync(outbox, outbox.ETag, ct).ConfigureAwait(false); }
+        catch (RequestFailedException e) when (e.Status is 404 or 412) { }
+    }
+
+    /// <summary>
+    /// Removes a signature (signer's link, erasure request): it leaves the count exactly, its personal data is deleted,
+    /// and a tombstone keeps its state, time, status and reason, so the count history stays explainable. Its unsent
+    /// email, if any, goes too: the outbox row holds the address.
+    /// </summary>
+    public async Task<TransitionResult> RemoveAsync(string petitionId, int shard, string rowKey, string reason, DateTimeOffset at, CancellationToken ct)
+    {
+        string? receipt = null;
+        var result = await TransitionAsync(petitionId, shard, rowKey, row =>
+        {
+            receipt = row.ReceiptId;
+            return row.Status == SignatureRowStatus.Removed ? null
+                : new RowChange(SignatureRowStatus.Removed, new Dictionary<string, object?> { ["Reason"] = reason, ["RemovedAt"] = at, ["RemovedFrom"] = StatusName(row.Status) }, ErasePersonalData: true);
+        }, ct).ConfigureAwait(false);
+        if (result.Outcome == TransitionOutcome.Changed && receipt is not null && await GetOutboxAsync(petitionId, shard, receipt, ct).ConfigureAwait(false) is { } outbox)
+            await DeleteOutboxAsync(outbox, ct).ConfigureAwait(false);
+        return result;
     }
 }

@@ -19,11 +19,24 @@ public abstract record SubmitResult
 /// The HTTP function's work: cheap checks against a cached petition, then a durable enqueue.
 /// No table is read or written per request; the queue processor does the storing and counting.
 /// </summary>
-public sealed class SubmitSignatureHandler(PetitionStore petitions, SignatureEnqueuer queue, TimeProvider clock, ILogger<SubmitSignatureHandler> logger)
+public sealed class SubmitSignatureHandler(
+    PetitionStore petitions,
+    SignatureEnqueuer queue,
+    Abuse.AbuseGuard guard,
+    Abuse.CaptchaVerifier captcha,
+    TimeProvider clock,
+    ILogger<SubmitSignatureHandler> logger)
 {
     public const string FunctionName = "SubmitSignature";
 
-    public async Task<SubmitResult> SubmitAsync(string petitionId, SignatureInput input, CancellationToken ct)
+    public Task<SubmitResult> SubmitAsync(string petitionId, SignatureInput input, CancellationToken ct) =>
+        SubmitAsync(petitionId, input, Abuse.SignerContext.None, ct);
+
+    /// <summary>
+    /// Held signatures (over a rate limit, a honeypot hit, a failed captcha) get exactly the answer a good one gets;
+    /// only the flag that travels with them differs, and the processor keeps them out of the count.
+    /// </summary>
+    public async Task<SubmitResult> SubmitAsync(string petitionId, SignatureInput input, Abuse.SignerContext signer, CancellationToken ct)
     {
         var petition = await petitions.GetAsync(petitionId, ct).ConfigureAwait(false);
         if (petition is null) return new SubmitResult.PetitionNotFound(petitionId);
@@ -45,9 +58,14 @@ public sealed class SubmitSignatureHandler(PetitionStore petitions, SignatureEnq
             Comment = valid.Comment,
             OptIn = valid.OptIn,
         };
+        // Rate limits count only what would otherwise be accepted; a honeypot or captcha verdict outranks them.
+        var flag = guard.Check(petitionId, signer.ClientIp);
+        if (!string.IsNullOrEmpty(input.Website)) flag = Abuse.AbuseFlags.Honeypot;
+        else if (captcha.Enabled && !await captcha.VerifyAsync(input.CaptchaResponse ?? signer.CaptchaResponse, signer.ClientIp, ct).ConfigureAwait(false)) flag = Abuse.AbuseFlags.CaptchaFailed;
+        if (flag is not null) logger.LogInformation("Signature for {PetitionId} held: {Flag}", petitionId, flag);
         try
         {
-            var receiptId = await queue.EnqueueAsync(petitionId, normalized, clock.GetUtcNow()).WaitAsync(ct).ConfigureAwait(false);
+            var receiptId = await queue.EnqueueAsync(petitionId, normalized, clock.GetUtcNow(), flag, guard.IpHash(signer.ClientIp)).WaitAsync(ct).ConfigureAwait(false);
             return new SubmitResult.Accepted(receiptId, petition);
         }
         catch (QueueUnavailableException e)

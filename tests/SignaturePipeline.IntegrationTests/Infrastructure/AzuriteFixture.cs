@@ -81,6 +81,8 @@ public sealed class AzuriteFixture : IAsyncLifetime
         Milestones = [],
         Status = status,
         AllowedOrigins = ["https://campaign.example.org"],
+        // These tests are about counting; confirmation by email has its own tests (Confirmation/), which turn it on.
+        RequireConfirmation = false,
     };
 
     public static string NewPetitionId(string prefix = "t") => $"{prefix}-{Guid.NewGuid():N}"[..Math.Min(40, prefix.Length + 33)];

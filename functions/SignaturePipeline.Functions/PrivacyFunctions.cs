@@ -1,0 +1,71 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using SignaturePipeline.Web.Admin;
+using SignaturePipeline.Web.Confirmation;
+
+namespace SignaturePipeline.Functions;
+
+/// <summary>Signers' email links (anonymous: the token is the authority) and organizers' review, export and erasure routes (function key).</summary>
+public sealed class PrivacyFunctions(ConfirmationEndpoints links, PrivacyAdminEndpoints admin)
+{
+    [Function("ConfirmSignaturePage")]
+    public Task<IActionResult> ConfirmPage(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "petitions/{petitionId}/confirm")] HttpRequest request, string petitionId, CancellationToken ct) =>
+        ResultAction.From(links.ConfirmPageAsync(petitionId, request.Query["token"], ct));
+
+    [Function("ConfirmSignature")]
+    public Task<IActionResult> Confirm(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "petitions/{petitionId}/confirm")] HttpRequest request, string petitionId, CancellationToken ct) =>
+        ResultAction.From(links.ConfirmAsync(request, petitionId, ct));
+
+    [Function("ResendConfirmation")]
+    public Task<IActionResult> Resend(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "petitions/{petitionId}/confirm/resend")] HttpRequest request, string petitionId, CancellationToken ct) =>
+        ResultAction.From(links.ResendAsync(request, petitionId, ct));
+
+    [Function("RemoveSignaturePage")]
+    public Task<IActionResult> RemovePage(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "petitions/{petitionId}/remove")] HttpRequest request, string petitionId, CancellationToken ct) =>
+        ResultAction.From(links.RemovePageAsync(petitionId, request.Query["token"], ct));
+
+    [Function("RemoveSignature")]
+    public Task<IActionResult> Remove(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "petitions/{petitionId}/remove")] HttpRequest request, string petitionId, CancellationToken ct) =>
+        ResultAction.From(links.RemoveAsync(request, petitionId, ct));
+
+    [Function("ListHeldSignatures")]
+    public Task<IActionResult> Held(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "api/admin/petitions/{petitionId}/held")] HttpRequest request, string petitionId, CancellationToken ct) =>
+        ResultAction.From(admin.ListHeldAsync(petitionId, int.TryParse(request.Query["limit"], out var limit) ? limit : null, ct));
+
+    [Function("ReleaseHeldSignatures")]
+    public Task<IActionResult> Release(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "api/admin/petitions/{petitionId}/held/release")] HttpRequest request, string petitionId, CancellationToken ct) =>
+        ResultAction.From(admin.ReleaseAsync(request, petitionId, ct));
+
+    [Function("InvalidateHeldSignatures")]
+    public Task<IActionResult> InvalidateHeld(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "api/admin/petitions/{petitionId}/held/invalidate")] HttpRequest request, string petitionId, CancellationToken ct) =>
+        ResultAction.From(admin.InvalidateHeldAsync(request, petitionId, ct));
+
+    [Function("InvalidateSignaturesByRule")]
+    public Task<IActionResult> Invalidate(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "api/admin/petitions/{petitionId}/invalidate")] HttpRequest request, string petitionId, CancellationToken ct) =>
+        ResultAction.From(admin.InvalidateByRuleAsync(request, petitionId, ct));
+
+    [Function("EraseSigner")]
+    public Task<IActionResult> Erase(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "api/admin/petitions/{petitionId}/erase")] HttpRequest request, string petitionId, CancellationToken ct) =>
+        ResultAction.From(admin.EraseAsync(request, petitionId, ct));
+
+    [Function("ExportSignatures")]
+    public Task<IActionResult> Export(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "api/admin/petitions/{petitionId}/signatures.csv")] HttpRequest request, string petitionId, CancellationToken ct) =>
+        ResultAction.From(admin.ExportAsync(petitionId, ct));
+
+    [Function("AnonymisePetition")]
+    public Task<IActionResult> Anonymise(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "api/admin/petitions/{petitionId}/anonymise")] HttpRequest request, string petitionId, CancellationToken ct) =>
+        ResultAction.From(admin.AnonymiseAsync(petitionId, ct));
+}

@@ -1,0 +1,106 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using SignaturePipeline.Abuse;
+using SignaturePipeline.Petitions;
+using SignaturePipeline.Privacy;
+using SignaturePipeline.Web.Http;
+
+namespace SignaturePipeline.Web.Admin;
+
+/// <summary>Organizers' routes for held signatures, invalidation, erasure, export and anonymisation. All behind the admin key.</summary>
+public sealed class PrivacyAdminEndpoints(ReviewHandlers review, PrivacyHandlers privacy, PetitionStore petitions)
+{
+    private const int MaxBodyBytes = 512 * 1024;
+
+    public sealed record IdsBody(List<string>? Ids, bool All, string? Reason);
+
+    public sealed record EraseBody(string? Email);
+
+    public async Task<IResult> ListHeldAsync(string petitionId, int? limit, CancellationToken ct)
+    {
+        var list = await review.ListHeldAsync(petitionId, Math.Clamp(limit ?? 1000, 1, ReviewHandlers.MaxPerCall), ct).ConfigureAwait(false);
+        return list is null ? Problems.PetitionNotFound() : Results.Json(list, Json.Options);
+    }
+
+    public async Task<IResult> ReleaseAsync(HttpRequest request, string petitionId, CancellationToken ct)
+    {
+        var (body, error) = await ReadAsync<IdsBody>(request, ct).ConfigureAwait(false);
+        return error ?? Map(await review.ReleaseAsync(petitionId, body!.Ids, body.All, ct).ConfigureAwait(false));
+    }
+
+    public async Task<IResult> InvalidateHeldAsync(HttpRequest request, string petitionId, CancellationToken ct)
+    {
+        var (body, error) = await ReadAsync<IdsBody>(request, ct).ConfigureAwait(false);
+        return error ?? Map(await review.InvalidateHeldAsync(petitionId, body!.Ids, body.All, body.Reason, ct).ConfigureAwait(false));
+    }
+
+    public async Task<IResult> InvalidateByRuleAsync(HttpRequest request, string petitionId, CancellationToken ct)
+    {
+        var (body, error) = await ReadAsync<InvalidationRule>(request, ct).ConfigureAwait(false);
+        return error ?? Map(await review.InvalidateByRuleAsync(petitionId, body!, ct).ConfigureAwait(false));
+    }
+
+    public async Task<IResult> EraseAsync(HttpRequest request, string petitionId, CancellationToken ct)
+    {
+        var (body, error) = await ReadAsync<EraseBody>(request, ct).ConfigureAwait(false);
+        if (error is not null) return error;
+        var outcome = await privacy.EraseAsync(petitionId, body!.Email, ct).ConfigureAwait(false);
+        return outcome switch
+        {
+            ErasureOutcome.PetitionNotFound => Problems.PetitionNotFound(),
+            ErasureOutcome.EmailInvalid => Problems.Validation([new("email", "email_invalid", "Give the email address the signer signed with.")]),
+            // Found or not, the answer names no one: it only says what was done.
+            _ => Results.Json(new { outcome = outcome switch { ErasureOutcome.Removed => "removed", ErasureOutcome.AlreadyRemoved => "already_removed", _ => "not_found" } }, Json.Options),
+        };
+    }
+
+    /// <summary>Streams the CSV: the table query writes straight into the response, page by page.</summary>
+    public async Task<IResult> ExportAsync(string petitionId, CancellationToken ct)
+    {
+        if (await petitions.ReadAsync(petitionId, ct).ConfigureAwait(false) is null) return Problems.PetitionNotFound();
+        return new CsvResult(petitionId, privacy);
+    }
+
+    public async Task<IResult> AnonymiseAsync(string petitionId, CancellationToken ct)
+    {
+        if (await petitions.ReadAsync(petitionId, ct).ConfigureAwait(false) is null) return Problems.PetitionNotFound();
+        return Results.Json(new { anonymised = await privacy.AnonymiseAsync(petitionId, ct).ConfigureAwait(false) }, Json.Options);
+    }
+
+    private static IResult Map(ReviewResult result) => result switch
+    {
+        ReviewResult.Done done => Results.Json(done.Report, Json.Options),
+        ReviewResult.PetitionNotFound => Problems.PetitionNotFound(),
+        ReviewResult.Invalid invalid => Problems.Validation(invalid.Errors),
+        _ => throw new InvalidOperationException(),
+    };
+
+    private static async Task<(T? Body, IResult? Error)> ReadAsync<T>(HttpRequest request, CancellationToken ct) where T : class
+    {
+        if (request.ContentLength > MaxBodyBytes) return (null, Problems.TooLarge(MaxBodyBytes));
+        if (request.ContentType is null || !request.ContentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
+            return (null, Problems.UnsupportedMediaType(request.ContentType));
+        try
+        {
+            var body = await JsonSerializer.DeserializeAsync<T>(request.Body, Json.Options, ct).ConfigureAwait(false);
+            return body is null ? (null, Problems.Malformed("Send a JSON object.")) : (body, null);
+        }
+        catch (JsonException)
+        {
+            // Not the parser's message: it can quote the body back.
+            return (null, Problems.Malformed("The body is not the JSON this route takes."));
+        }
+    }
+
+    private sealed class CsvResult(string petitionId, PrivacyHandlers privacy) : IResult
+    {
+        public async Task ExecuteAsync(HttpContext httpContext)
+        {
+            var response = httpContext.Response;
+            response.ContentType = "text/csv; charset=utf-8";
+            response.Headers.ContentDisposition = $"attachment; filename=\"{petitionId}-signatures.csv\"";
+            response.Headers.CacheControl = "no-store";
+            await privacy.ExportAsync(petitionId, response.Body, httpContext.RequestAborted).ConfigureAwait(false);
+        }
+    }
+}

@@ -1,0 +1,130 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using SignaturePipeline.Petitions;
+using SignaturePipeline.Security;
+using SignaturePipeline.Signatures;
+
+namespace SignaturePipeline.Confirmation;
+
+/// <summary>What a signer's link led to. Hosts render each as a page.</summary>
+public enum LinkOutcome
+{
+    /// <summary>The token is good: show the button (a GET never changes anything).</summary>
+    Ready,
+    Confirmed,
+    AlreadyConfirmed,
+    Removed,
+    AlreadyRemoved,
+    Expired,
+    Invalid,
+    ResendSent,
+    ResendLimited,
+}
+
+public sealed record LinkResult(LinkOutcome Outcome, Petition? Petition, string? Token = null);
+
+/// <summary>
+/// The signer's links: confirm (POST only), ask for a fresh confirmation email, remove. Tokens are checked by HMAC
+/// alone; the only table work is the one row the token names.
+/// </summary>
+public sealed class ConfirmationHandler(
+    PetitionStore petitions,
+    SignatureStore signatures,
+    SignerMailer mailer,
+    Hmac hmac,
+    IOptions<ConfirmationOptions> options,
+    TimeProvider clock,
+    ILogger<ConfirmationHandler> logger)
+{
+    /// <summary>For the GET page: is the token ours, unexpired, and for this petition? Reads only the (cached) petition.</summary>
+    public async Task<LinkResult> CheckAsync(string petitionId, string? token, TokenPurpose purpose, CancellationToken ct)
+    {
+        var (check, _, petition) = await ReadAsync(petitionId, token, purpose, ct).ConfigureAwait(false);
+        return new LinkResult(check switch { TokenCheck.Valid => LinkOutcome.Ready, TokenCheck.Expired => LinkOutcome.Expired, _ => LinkOutcome.Invalid }, petition, token);
+    }
+
+    /// <summary>
+    /// Confirms: a pending row becomes counted, with the counter, in one transaction (see <see cref="SignatureStore.TransitionAsync"/>).
+    /// A second confirmation finds it counted and changes nothing. A held row records the confirmation but stays held for the
+    /// organizers, and the signer sees the same thanks: a bot learns nothing from its own mailbox either.
+    /// </summary>
+    public async Task<LinkResult> ConfirmAsync(string petitionId, string? token, CancellationToken ct)
+    {
+        var (check, read, petition) = await ReadAsync(petitionId, token, TokenPurpose.Confirm, ct).ConfigureAwait(false);
+        if (check == TokenCheck.Expired) return new LinkResult(LinkOutcome.Expired, petition, token);
+        if (check != TokenCheck.Valid) return new LinkResult(LinkOutcome.Invalid, petition);
+        var now = clock.GetUtcNow();
+        var result = await signatures.TransitionAsync(read!.PetitionId, read.Shard, read.RowKey, row => row.Status switch
+        {
+            SignatureRowStatus.Pending => RowChange.Of(SignatureRowStatus.Counted, ("Confirmed", true), ("ConfirmedAt", now)),
+            SignatureRowStatus.Suspicious or SignatureRowStatus.Invalidated when !row.Confirmed => RowChange.Of(row.Status, ("Confirmed", true), ("ConfirmedAt", now)),
+            _ => null,
+        }, ct).ConfigureAwait(false);
+        var outcome = result switch
+        {
+            { Outcome: TransitionOutcome.NotFound } => LinkOutcome.Invalid,
+            { From: SignatureRowStatus.Removed } => LinkOutcome.AlreadyRemoved,
+            { Outcome: TransitionOutcome.Changed } => LinkOutcome.Confirmed,
+            _ => LinkOutcome.AlreadyConfirmed,
+        };
+        logger.LogInformation("Confirmation of {PetitionId} shard {Shard}: {Outcome}", read.PetitionId, read.Shard, outcome);
+        return new LinkResult(outcome, petition);
+    }
+
+    /// <summary>
+    /// A fresh confirmation email for an expired link. Rate-limited on the row itself (ETag-guarded): at most
+    /// <see cref="ConfirmationOptions.MaxResends"/>, at least <see cref="ConfirmationOptions.ResendMinimumMinutes"/> apart,
+    /// so the page cannot be used to flood someone's inbox. The email goes only to the address stored with the signature.
+    /// </summary>
+    public async Task<LinkResult> ResendAsync(string petitionId, string? token, CancellationToken ct)
+    {
+        var (check, read, petition) = await ReadAsync(petitionId, token, TokenPurpose.Confirm, ct).ConfigureAwait(false);
+        if (check == TokenCheck.Invalid) return new LinkResult(LinkOutcome.Invalid, petition);
+        var now = clock.GetUtcNow();
+        var o = options.Value;
+        var resends = 0;
+        SignatureRow? target = null;
+        var result = await signatures.TransitionAsync(read!.PetitionId, read.Shard, read.RowKey, row =>
+        {
+            target = row;
+            if (row.Status is not (SignatureRowStatus.Pending or SignatureRowStatus.Suspicious) || row.Confirmed || row.Email is null) return null;
+            resends = (int)(row.Entity.GetInt32("Resends") ?? 0);
+            var last = row.Entity.GetDateTimeOffset("LastResendAt");
+            if (resends >= o.MaxResends || last is { } at && now - at < TimeSpan.FromMinutes(o.ResendMinimumMinutes)) return null;
+            return RowChange.Of(row.Status, ("Resends", resends + 1), ("LastResendAt", now));
+        }, ct).ConfigureAwait(false);
+        if (result.Outcome == TransitionOutcome.NotFound) return new LinkResult(LinkOutcome.Invalid, petition);
+        if (result.Outcome == TransitionOutcome.Unchanged)
+            return new LinkResult(result.From is SignatureRowStatus.Counted || target?.Confirmed == true ? LinkOutcome.AlreadyConfirmed
+                : result.From is SignatureRowStatus.Removed ? LinkOutcome.AlreadyRemoved : LinkOutcome.ResendLimited, petition);
+
+        var key = $"{target!.ReceiptId}_r{resends + 1}";
+        await signatures.AddOutboxAsync(read.PetitionId, read.Shard, key, SignerMailKinds.Confirm, target.ReceiptId ?? "", read.RowKey, target.Email!, now, ct).ConfigureAwait(false);
+        await mailer.DeliverAsync([(petition!, read.Shard, key)], ct).ConfigureAwait(false);
+        return new LinkResult(LinkOutcome.ResendSent, petition);
+    }
+
+    /// <summary>The signer's removal link (POST): the signature leaves the count and its personal data is deleted.</summary>
+    public async Task<LinkResult> RemoveAsync(string petitionId, string? token, CancellationToken ct)
+    {
+        var (check, read, petition) = await ReadAsync(petitionId, token, TokenPurpose.Remove, ct).ConfigureAwait(false);
+        if (check == TokenCheck.Expired) return new LinkResult(LinkOutcome.Expired, petition);
+        if (check != TokenCheck.Valid) return new LinkResult(LinkOutcome.Invalid, petition);
+        var result = await signatures.RemoveAsync(read!.PetitionId, read.Shard, read.RowKey, "signer_request", clock.GetUtcNow(), ct).ConfigureAwait(false);
+        return new LinkResult(result.Outcome switch
+        {
+            TransitionOutcome.Changed => LinkOutcome.Removed,
+            TransitionOutcome.Unchanged => LinkOutcome.AlreadyRemoved,
+            _ => LinkOutcome.Invalid,
+        }, petition);
+    }
+
+    private async Task<(TokenCheck Check, SignerToken? Token, Petition? Petition)> ReadAsync(string petitionId, string? token, TokenPurpose purpose, CancellationToken ct)
+    {
+        var petition = await petitions.GetAsync(petitionId, ct).ConfigureAwait(false);
+        var check = SignerToken.TryRead(hmac, purpose, token, clock.GetUtcNow(), out var read);
+        if (petition is null || read is null || read.PetitionId != petitionId || read.Shard < 0 || read.Shard >= signatures.ShardCount)
+            return (TokenCheck.Invalid, null, petition);
+        return (check, read, petition);
+    }
+}

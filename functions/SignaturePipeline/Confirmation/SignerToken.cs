@@ -1,0 +1,45 @@
+using System.Globalization;
+using SignaturePipeline.Petitions;
+using SignaturePipeline.Security;
+
+namespace SignaturePipeline.Confirmation;
+
+public enum TokenPurpose { Confirm, Remove }
+
+public enum TokenCheck { Valid, Expired, Invalid }
+
+/// <summary>
+/// A signed, expiring link token: <c>{petition}.{shard}.{row hash}.{expiry unix seconds}.{tag}</c>. It names the
+/// signature row itself, so checking it needs no table scan, only the HMAC (keyed by <c>Pipeline__SecretKey</c>
+/// under a purpose string of its own, so a confirmation token can never be replayed as a removal token, nor a
+/// receipt id as either). Every character is URL-safe.
+/// </summary>
+public sealed record SignerToken(string PetitionId, int Shard, string RowKey, DateTimeOffset Expires)
+{
+    private const int TagBytes = 16;
+
+    private static string PurposeOf(TokenPurpose purpose) => purpose == TokenPurpose.Confirm ? "token-confirm" : "token-remove";
+
+    public string Create(Hmac hmac, TokenPurpose purpose)
+    {
+        var body = string.Join('.', PetitionId, Shard.ToString(CultureInfo.InvariantCulture), RowKey[Signatures.SignatureStore.SignatureRowPrefix.Length..],
+            Expires.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture));
+        return body + "." + hmac.Hex(PurposeOf(purpose), body, TagBytes);
+    }
+
+    /// <summary>Checks the tag first (constant time), then the expiry: an expired token is still known to be ours.</summary>
+    public static TokenCheck TryRead(Hmac hmac, TokenPurpose purpose, string? token, DateTimeOffset now, out SignerToken? read)
+    {
+        read = null;
+        if (token is null || token.Length > 300) return TokenCheck.Invalid;
+        var parts = token.Split('.');
+        if (parts.Length != 5) return TokenCheck.Invalid;
+        var body = token[..token.LastIndexOf('.')];
+        if (!Hmac.FixedTimeEquals(parts[4], hmac.Hex(PurposeOf(purpose), body, TagBytes))) return TokenCheck.Invalid;
+        if (!PetitionIds.IsValid(parts[0]) || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var shard)
+            || !long.TryParse(parts[3], NumberStyles.None, CultureInfo.InvariantCulture, out var unix) || unix > 253402300799)
+            return TokenCheck.Invalid;
+        read = new SignerToken(parts[0], shard, Signatures.SignatureStore.SignatureRowPrefix + parts[2], DateTimeOffset.FromUnixTimeSeconds(unix));
+        return read.Expires < now ? TokenCheck.Expired : TokenCheck.Valid;
+    }
+}

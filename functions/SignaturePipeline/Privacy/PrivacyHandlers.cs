@@ -1,0 +1,124 @@
+using System.Globalization;
+using CsvHelper;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using SignaturePipeline.Petitions;
+using SignaturePipeline.Signatures;
+
+namespace SignaturePipeline.Privacy;
+
+public enum ErasureOutcome { Removed, AlreadyRemoved, NotFound, EmailInvalid, PetitionNotFound }
+
+public sealed record RetentionSummary(int Petitions, int Anonymised);
+
+/// <summary>
+/// Signers' rights and organizers' data: erasure on request, the CSV export, and anonymisation after the retention period.
+/// </summary>
+public sealed class PrivacyHandlers(
+    PetitionStore petitions,
+    SignatureStore signatures,
+    Operations.TimerRunLog timerRuns,
+    IOptions<PrivacyOptions> options,
+    TimeProvider clock,
+    ILogger<PrivacyHandlers> logger)
+{
+    public const string RetentionFunctionName = "AnonymiseClosedPetitions";
+    public const string RetentionScheduleSetting = "AnonymiseClosedPetitionsSchedule";
+    public const string DefaultRetentionSchedule = "0 30 3 * * *";
+
+    /// <summary>
+    /// An erasure request (GDPR art. 17) by email: the row key is computed from the canonical email, exactly as at
+    /// signing, so no scan and no stored clear-text lookup is needed. The signature leaves the count and a PII-free
+    /// tombstone stays (so the same address signing again is still a duplicate, and the count history adds up).
+    /// </summary>
+    public async Task<ErasureOutcome> EraseAsync(string petitionId, string? email, CancellationToken ct)
+    {
+        if (await petitions.ReadAsync(petitionId, ct).ConfigureAwait(false) is null) return ErasureOutcome.PetitionNotFound;
+        if (!CanonicalEmail.TryNormalize(email, out var normalized)) return ErasureOutcome.EmailInvalid;
+        var (shard, rowKey) = signatures.KeyOf(petitionId, CanonicalEmail.Canonicalize(normalized));
+        var result = await signatures.RemoveAsync(petitionId, shard, rowKey, "erasure_request", clock.GetUtcNow(), ct).ConfigureAwait(false);
+        return result.Outcome switch
+        {
+            TransitionOutcome.Changed => ErasureOutcome.Removed,
+            TransitionOutcome.Unchanged => ErasureOutcome.AlreadyRemoved,
+            _ => ErasureOutcome.NotFound,
+        };
+    }
+
+    public static readonly IReadOnlyList<string> ExportColumns =
+        ["first_name", "last_name", "email", "city", "state", "postal_code", "signed_at", "confirmed_at", "status", "comment"];
+
+    /// <summary>
+    /// Every counted signature as CSV, written straight from the table query to <paramref name="output"/>, page by page:
+    /// memory stays constant for a million rows. Emails only of signers who opted in. Cells that a spreadsheet would run
+    /// as a formula (= + - @, tab, CR) are escaped by CsvHelper's injection protection.
+    /// </summary>
+    public async Task<long> ExportAsync(string petitionId, Stream output, CancellationToken ct)
+    {
+        // Disposed asynchronously: an ASP.NET Core response body refuses synchronous writes.
+        await using var csv = CsvWriter.Create(output, new CsvWriterOptions { Injection = CsvInjection.Escape }, leaveOpen: true);
+        foreach (var column in ExportColumns) csv.WriteField(column);
+        await csv.EndRecordAsync(ct).ConfigureAwait(false);
+        long rows = 0;
+        await foreach (var row in signatures.QueryRowsAsync(petitionId,
+            ["FirstName", "LastName", "Email", "OptIn", "City", "State", "PostalCode", "SignedAt", "ConfirmedAt", "Comment"], ct).ConfigureAwait(false))
+        {
+            if (row.Status != SignatureRowStatus.Counted) continue;
+            var e = row.Entity;
+            csv.WriteField(e.GetString("FirstName"));
+            csv.WriteField(e.GetString("LastName"));
+            csv.WriteField(e.GetBoolean("OptIn") == true ? e.GetString("Email") : "");
+            csv.WriteField(e.GetString("City"));
+            csv.WriteField(e.GetString("State"));
+            csv.WriteField(e.GetString("PostalCode"));
+            csv.WriteField(e.GetDateTimeOffset("SignedAt")?.UtcDateTime.ToString("o", CultureInfo.InvariantCulture));
+            csv.WriteField(e.GetDateTimeOffset("ConfirmedAt")?.UtcDateTime.ToString("o", CultureInfo.InvariantCulture));
+            csv.WriteField("counted");
+            csv.WriteField(e.GetString("Comment"));
+            await csv.EndRecordAsync(ct).ConfigureAwait(false);
+            rows++;
+        }
+        await csv.FlushAsync(ct).ConfigureAwait(false);
+        return rows;
+    }
+
+    /// <summary>
+    /// Anonymises one petition's signatures: personal columns go, status, state and times stay, so counts do not move.
+    /// Idempotent: rows already anonymised or removed are skipped. Unsent signer emails go too (they hold addresses).
+    /// </summary>
+    public async Task<int> AnonymiseAsync(string petitionId, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        var targets = new List<(int Shard, string RowKey)>();
+        await foreach (var row in signatures.QueryRowsAsync(petitionId, ["AnonymisedAt"], ct).ConfigureAwait(false))
+            if (row.Status != SignatureRowStatus.Removed && row.Entity.GetDateTimeOffset("AnonymisedAt") is null) targets.Add((row.Shard, row.RowKey));
+        var done = 0;
+        foreach (var (shard, rowKey) in targets)
+        {
+            var result = await signatures.TransitionAsync(petitionId, shard, rowKey, row =>
+                row.Status == SignatureRowStatus.Removed || row.Entity.GetDateTimeOffset("AnonymisedAt") is not null ? null
+                    : new RowChange(row.Status, new Dictionary<string, object?> { ["AnonymisedAt"] = now }, ErasePersonalData: true), ct).ConfigureAwait(false);
+            if (result.Outcome == TransitionOutcome.Changed) done++;
+        }
+        for (var shard = 0; shard < signatures.ShardCount; shard++)
+            await foreach (var outbox in signatures.ListOutboxAsync(petitionId, shard, ct).ConfigureAwait(false))
+                await signatures.DeleteOutboxAsync(outbox, ct).ConfigureAwait(false);
+        logger.LogInformation("Anonymised {Rows} signatures of {PetitionId}", done, petitionId);
+        return done;
+    }
+
+    /// <summary>The <c>AnonymiseClosedPetitions</c> timer: every petition closed longer than the retention period.</summary>
+    public async Task<RetentionSummary> RunRetentionAsync(CancellationToken ct)
+    {
+        var cutoff = clock.GetUtcNow().AddDays(-options.Value.RetentionDays);
+        int count = 0, rows = 0;
+        foreach (var petition in await petitions.ListAsync(ct).ConfigureAwait(false))
+        {
+            if (petition.IsOpen || petition.UpdatedAt > cutoff) continue;
+            count++;
+            rows += await AnonymiseAsync(petition.Id, ct).ConfigureAwait(false);
+        }
+        await timerRuns.RecordAsync(RetentionFunctionName, ct).ConfigureAwait(false);
+        return new RetentionSummary(count, rows);
+    }
+}

@@ -1,0 +1,199 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using SignaturePipeline.IntegrationTests.Infrastructure;
+using SignaturePipeline.Signatures;
+using static SignaturePipeline.IntegrationTests.Infrastructure.PipelineClient;
+
+namespace SignaturePipeline.IntegrationTests.Abuse;
+
+/// <summary>Rate limits, honeypots, disposable domains, captcha and the organizers' review, on a real host with loopback not exempt.</summary>
+[Collection(AzuriteGroup.Name)]
+public sealed class FloodTests(AzuriteFixture azurite)
+{
+    private static readonly Dictionary<string, string?> Strict = new()
+    {
+        ["Abuse:LoopbackExempt"] = "false",
+        ["Abuse:TrustForwardedFor"] = "true",
+        ["Abuse:PerIpBurst"] = "3",
+        ["Abuse:PerIpPerHour"] = "10",
+    };
+
+    private static async Task<string> PostFromAsync(HttpClient client, string petition, string ip, object signer)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/petitions/{petition}/signatures") { Content = JsonContent.Create(signer) };
+        request.Headers.Add("X-Forwarded-For", ip);
+        var response = await client.SendAsync(request);
+        // Held or not, every signature gets the same answer.
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("pending", body.GetProperty("status").GetString());
+        return body.GetProperty("receiptId").GetString()!;
+    }
+
+    private static async Task ConfirmAllAsync(AbuseHost h, string petition, string address)
+    {
+        foreach (var (message, _) in h.MailTo(address))
+            await h.PostTokenAsync(petition, "confirm", AbuseHost.TokenIn(message, "confirm"));
+    }
+
+    [Fact]
+    public async Task A_bot_flood_and_an_alias_signing_spree_leave_the_count_equal_to_the_real_confirmed_unique_signers()
+    {
+        await using var h = await AbuseHost.StartAsync(azurite, Strict);
+        var petition = await h.ConfirmingPetitionAsync();
+        var receipts = new List<string>();
+
+        // Six real people from their own networks; five of them confirm.
+        var real = Enumerable.Range(1, 6).Select(i => $"person{i}@example.org").ToList();
+        for (var i = 0; i < real.Count; i++) receipts.Add(await PostFromAsync(h.Client, petition, $"198.51.100.{i + 1}", Signer(real[i])));
+        // One person signs ten times through Gmail aliases, from home.
+        for (var i = 0; i < 10; i++)
+            receipts.Add(await PostFromAsync(h.Client, petition, "198.51.100.77", Signer(i % 2 == 0 ? $"a.l.i.a.s+{i}@gmail.com" : $"ALIAS+{i}@googlemail.com")));
+        // A bot floods from one address with mailboxes it owns, and confirms every email it gets.
+        for (var i = 0; i < 40; i++) receipts.Add(await PostFromAsync(h.Client, petition, "203.0.113.66", Signer($"bot{i}@botfarm.example")));
+        // Another fills the honeypot; another uses throwaway mailboxes from many addresses.
+        for (var i = 0; i < 10; i++) receipts.Add(await PostFromAsync(h.Client, petition, $"192.0.2.{i + 1}", new { firstName = "Bot", lastName = "Pot", email = $"pot{i}@potbots.example", postalCode = "10001", state = "NY", website = "http://spam.example" }));
+        for (var i = 0; i < 5; i++) receipts.Add(await PostFromAsync(h.Client, petition, $"192.0.2.{100 + i}", Signer($"burner{i}@mailinator.com")));
+
+        foreach (var receipt in receipts)
+            Assert.Equal("pending_confirmation", (await WaitForFinalAsync(h.Client, receipt)).GetProperty("status").GetString());
+        // 6 real + 1 alias confirmation + 9 "already signed" notes + 40 flood + 5 throwaway; no email to honeypot hits.
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (h.Mail.Sent.Count < 61 && DateTime.UtcNow < deadline) await Task.Delay(100);
+        Assert.True(h.Mail.Sent.Count == 61, string.Join("\n", h.Mail.Sent.GroupBy(m => m.Message.To.ToString()).Select(g => $"{g.Key}: {string.Join(", ", g.Select(m => m.Key))}")));
+
+        foreach (var address in real.Take(5)) await ConfirmAllAsync(h, petition, address);
+        foreach (var address in h.Mail.Sent.SelectMany(m => m.Message.To.Mailboxes.Select(b => b.Address)).Distinct().ToList())
+            if (address.Contains("alias", StringComparison.Ordinal) || address.EndsWith("@botfarm.example", StringComparison.Ordinal) || address.EndsWith("@mailinator.com", StringComparison.Ordinal))
+                await ConfirmAllAsync(h, petition, address);
+        Assert.DoesNotContain(h.Mail.Sent, m => m.Message.To.Mailboxes.Any(b => b.Address.EndsWith("@potbots.example", StringComparison.Ordinal)));
+
+        // The flood's first three slipped under the burst limit and were confirmed by the bot: a rule catches them.
+        var held = await h.Admin.GetFromJsonAsync<JsonElement>($"/api/admin/petitions/{petition}/held?limit=1000");
+        Assert.Equal(37 + 10 + 5, held.GetArrayLength());
+        Assert.Equal(5 + 1 + 3, await h.CountAsync(petition));
+        var rule = await h.AdminPostAsync($"/api/admin/petitions/{petition}/invalidate", new { domain = "botfarm.example", reason = "Bot flood from one network" });
+        Assert.Equal(40, rule.GetProperty("changed").GetInt32());
+        Assert.Equal(-3, rule.GetProperty("countDelta").GetInt64());
+        await h.AdminPostAsync($"/api/admin/petitions/{petition}/held/invalidate", new { all = true, reason = "Reviewed: bots" });
+
+        var store = h.Host.Services.GetRequiredService<SignatureStore>();
+        Assert.Equal(5 + 1, await h.CountAsync(petition));
+        Assert.Equal(5 + 1, (await store.RecountAsync(petition, CancellationToken.None)).Total);
+    }
+
+    [Fact]
+    public async Task Held_signatures_released_by_an_organizer_count_exactly_once()
+    {
+        await using var h = await AbuseHost.StartAsync(azurite, Strict);
+        var petition = await CreatePetitionAsync(h.Host);
+        var receipts = new List<string>();
+        for (var i = 0; i < 6; i++) receipts.Add(await PostFromAsync(h.Client, petition, "198.51.100.200", Signer($"office{i}@example.org")));
+        foreach (var r in receipts) Assert.Equal("counted", (await WaitForFinalAsync(h.Client, r)).GetProperty("status").GetString());
+        Assert.Equal(3, await h.CountAsync(petition));
+
+        var held = await h.Admin.GetFromJsonAsync<JsonElement>($"/api/admin/petitions/{petition}/held");
+        Assert.Equal(3, held.GetArrayLength());
+        Assert.All(held.EnumerateArray(), e => Assert.Equal("rate_ip_burst", e.GetProperty("flag").GetString()));
+        Assert.All(held.EnumerateArray(), e => Assert.Equal(32, e.GetProperty("ipHash").GetString()!.Length));
+        Assert.DoesNotContain("198.51.100.200", held.GetRawText(), StringComparison.Ordinal);
+
+        var ids = held.EnumerateArray().Select(e => e.GetProperty("id").GetString()).ToList();
+        var first = await h.AdminPostAsync($"/api/admin/petitions/{petition}/held/release", new { ids });
+        Assert.Equal(3, first.GetProperty("countDelta").GetInt64());
+        var second = await h.AdminPostAsync($"/api/admin/petitions/{petition}/held/release", new { ids });
+        Assert.Equal(0, second.GetProperty("countDelta").GetInt64());
+        Assert.Equal(6, await h.CountAsync(petition));
+    }
+
+    [Fact]
+    public async Task Invalidation_by_ip_hash_and_time_window_reports_what_changed_and_moves_the_count_exactly()
+    {
+        await using var h = await AbuseHost.StartAsync(azurite);
+        var petition = await CreatePetitionAsync(h.Host);
+        for (var i = 0; i < 4; i++) await WaitForFinalAsync(h.Client, await SignAsync(h.Client, petition, Signer($"w{i}@example.org")));
+        var guard = h.Host.Services.GetRequiredService<SignaturePipeline.Abuse.AbuseGuard>();
+        var loopback = guard.IpHash(IPAddress.Loopback)!;
+
+        var dry = await h.AdminPostAsync($"/api/admin/petitions/{petition}/invalidate", new { ipHash = loopback, reason = "test", dryRun = true });
+        Assert.Equal(4, dry.GetProperty("matched").GetInt32());
+        Assert.Equal(4, await h.CountAsync(petition));
+        var future = await h.AdminPostAsync($"/api/admin/petitions/{petition}/invalidate", new { ipHash = loopback, from = DateTimeOffset.UtcNow.AddHours(1), reason = "nothing then" });
+        Assert.Equal(0, future.GetProperty("matched").GetInt32());
+        var done = await h.AdminPostAsync($"/api/admin/petitions/{petition}/invalidate", new { ipHash = loopback, reason = "Signed from the test rig" });
+        Assert.Equal(4, done.GetProperty("changed").GetInt32());
+        Assert.Equal(-4, done.GetProperty("countDelta").GetInt64());
+        Assert.Equal(4, done.GetProperty("changedFrom").GetProperty("counted").GetInt32());
+        Assert.Equal(0, await h.CountAsync(petition));
+        await h.AdminPostAsync($"/api/admin/petitions/{petition}/invalidate", new { reason = "no rule" }, HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
+    public async Task With_turnstile_enabled_a_failed_check_is_held_and_a_passed_one_counts()
+    {
+        await using var verifier = await SiteVerifyServer.StartAsync();
+        await using var h = await AbuseHost.StartAsync(azurite, new Dictionary<string, string?>
+        {
+            ["Abuse:Captcha"] = "turnstile",
+            ["Abuse:CaptchaSecret"] = SiteVerifyServer.Secret,
+            ["Abuse:CaptchaVerifyUrl"] = verifier.Url,
+        });
+        var petition = await CreatePetitionAsync(h.Host);
+        var good = await SignAsync(h.Client, petition, new { firstName = "Ana", lastName = "Ok", email = "human@example.org", postalCode = "10001", state = "NY", captchaResponse = SiteVerifyServer.GoodToken });
+        var form = await h.Client.PostAsync($"/api/petitions/{petition}/signatures", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["firstName"] = "Bo", ["lastName"] = "Bot", ["email"] = "robot@example.org", ["postalCode"] = "10001", ["state"] = "NY", ["cf-turnstile-response"] = "forged",
+        }));
+        Assert.Equal(HttpStatusCode.Accepted, form.StatusCode);
+        await WaitForFinalAsync(h.Client, good);
+        await WaitForFinalAsync(h.Client, (await form.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("receiptId").GetString()!);
+
+        Assert.Equal(1, await h.CountAsync(petition));
+        var held = await h.Admin.GetFromJsonAsync<JsonElement>($"/api/admin/petitions/{petition}/held");
+        Assert.Equal("captcha_failed", Assert.Single(held.EnumerateArray()).GetProperty("flag").GetString());
+        Assert.Equal(2, verifier.Calls.Count);
+        Assert.All(verifier.Calls, c => Assert.Equal(SiteVerifyServer.Secret, c["secret"]));
+        Assert.Contains(verifier.Calls, c => c["remoteip"] == "127.0.0.1");
+    }
+
+    /// <summary>A loopback stand-in for Turnstile's and hCaptcha's siteverify: form fields in, {success, error-codes} out.</summary>
+    private sealed class SiteVerifyServer : IAsyncDisposable
+    {
+        public const string Secret = "test-captcha-secret";
+        public const string GoodToken = "XXXX.DUMMY.TOKEN.XXXX";
+        private readonly WebApplication _app;
+
+        public System.Collections.Concurrent.ConcurrentBag<Dictionary<string, string>> Calls { get; } = [];
+        public string Url { get; private set; } = "";
+
+        private SiteVerifyServer(WebApplication app) => _app = app;
+
+        public static async Task<SiteVerifyServer> StartAsync()
+        {
+            var builder = WebApplication.CreateSlimBuilder();
+            builder.WebHost.UseUrls("http://127.0.0.1:0");
+            var app = builder.Build();
+            var server = new SiteVerifyServer(app);
+            app.MapPost("/turnstile/v0/siteverify", async (HttpRequest request) =>
+            {
+                var form = await request.ReadFormAsync();
+                var fields = form.ToDictionary(f => f.Key, f => f.Value.ToString());
+                server.Calls.Add(fields);
+                var ok = fields.GetValueOrDefault("secret") == Secret && fields.GetValueOrDefault("response") == GoodToken;
+                return Results.Json(new Dictionary<string, object> { ["success"] = ok, ["error-codes"] = ok ? Array.Empty<string>() : ["invalid-input-response"] });
+            });
+            await app.StartAsync();
+            server.Url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First() + "/turnstile/v0/siteverify";
+            return server;
+        }
+
+        public async ValueTask DisposeAsync() => await _app.DisposeAsync();
+    }
+}

@@ -12,6 +12,8 @@ public sealed record QueueFunction(string Name, string QueueName, Func<IServiceP
 public sealed class QueueTriggerOptions
 {
     public const string Section = "LocalHost:Queues";
+    /// <summary>Off only for measuring intake alone (the benchmark); Functions has the same switch per function (AzureWebJobs.{name}.Disabled).</summary>
+    public bool Enabled { get; set; } = true;
     public int BatchSize { get; set; } = 16;
     public int NewBatchThreshold { get; set; } = 8;
     public int MaxDequeueCount { get; set; } = 5;
@@ -35,7 +37,7 @@ public sealed class QueueTriggerHost(
     ILogger<QueueTriggerHost> logger) : BackgroundService
 {
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        Task.WhenAll(functions.Select(f => PumpAsync(f, stoppingToken)));
+        options.Value.Enabled ? Task.WhenAll(functions.Select(f => PumpAsync(f, stoppingToken))) : Task.CompletedTask;
 
     private async Task PumpAsync(QueueFunction function, CancellationToken ct)
     {

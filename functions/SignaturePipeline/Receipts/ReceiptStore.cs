@@ -64,6 +64,20 @@ public sealed class ReceiptStore(TableServiceClient tables, Hmac hmac, TimeProvi
 
     private async Task MergeBatchAsync(string batch, List<Item> items, DateTimeOffset now, CancellationToken ct)
     {
+        // The first write of a batch is by far the most common: try it blind, and merge only when the row exists.
+        try
+        {
+            await _receipts.AddEntityAsync(new TableEntity(batch, BatchRowKey)
+            {
+                ["Items"] = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(items.OrderBy(i => i.I).ToList(), ItemJson),
+                ["UpdatedAt"] = now,
+            }, ct).ConfigureAwait(false);
+            return;
+        }
+        catch (Azure.RequestFailedException e) when (e.Status == 409)
+        {
+            // A retry of the message, or a later change to one receipt: merge below.
+        }
         for (var attempt = 1; ; attempt++)
         {
             var existing = await _receipts.GetEntityIfExistsAsync<TableEntity>(batch, BatchRowKey, cancellationToken: ct).ConfigureAwait(false);

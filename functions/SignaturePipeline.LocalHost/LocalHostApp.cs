@@ -1,3 +1,4 @@
+using SignaturePipeline.Deliveries;
 using SignaturePipeline.LocalHost.Azurite;
 using SignaturePipeline.LocalHost.Triggers;
 using SignaturePipeline.Milestones;
@@ -40,6 +41,8 @@ public static class LocalHostApp
             (sp, message, ct) => sp.GetRequiredService<SignatureProcessor>().ProcessAsync(message.MessageText, message.MessageId, message.DequeueCount, ct)));
         services.AddSingleton(new TimerFunction(MilestoneNotifier.FunctionName, MilestoneNotifier.ScheduleSetting, MilestoneNotifier.DefaultSchedule,
             (sp, ct) => sp.GetRequiredService<MilestoneNotifier>().RunAsync(ct)));
+        services.AddSingleton(new TimerFunction(DeliveryCompiler.FunctionName, DeliveryCompiler.ScheduleSetting, DeliveryCompiler.DefaultSchedule,
+            (sp, ct) => sp.GetRequiredService<DeliveryCompiler>().RunAsync(ct)));
 
         services.AddSingleton<QueueTriggerHost>();
         services.AddHostedService(sp => sp.GetRequiredService<QueueTriggerHost>());

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using SignaturePipeline.Web.Deliveries;
 using SignaturePipeline.Web.Operations;
 using SignaturePipeline.Web.Petitions;
 using SignaturePipeline.Web.Receipts;
@@ -18,6 +19,7 @@ public static class WebServiceCollectionExtensions
         services.AddSingleton<PetitionEndpoints>();
         services.AddSingleton<ReceiptEndpoints>();
         services.AddSingleton<OperationsEndpoints>();
+        services.AddSingleton<DeliveryEndpoints>();
         return services;
     }
 
@@ -40,6 +42,8 @@ public static class WebServiceCollectionExtensions
         admin.MapGet("/health", (HttpRequest r, OperationsEndpoints e, CancellationToken ct) => e.HealthAsync(r, ct));
         admin.MapPost("/poison/redrive", (HttpRequest r, OperationsEndpoints e, CancellationToken ct) => e.RedriveAsync(r, ct));
         admin.MapPost("/petitions/{petitionId}/recount", (string petitionId, OperationsEndpoints e, CancellationToken ct) => e.RecountAsync(petitionId, ct));
+        admin.MapPost("/petitions/{petitionId}/deliveries", (string petitionId, string? target, DeliveryEndpoints e, CancellationToken ct) => e.DeliverNowAsync(petitionId, target, ct));
+        admin.MapGet("/petitions/{petitionId}/deliveries", (string petitionId, string? target, DeliveryEndpoints e, CancellationToken ct) => e.ListAsync(petitionId, target, ct));
         return admin;
     }
 }

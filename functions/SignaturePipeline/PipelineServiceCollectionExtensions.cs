@@ -1,6 +1,7 @@
 using Azure.Data.Tables;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using SignaturePipeline.Deliveries;
 using SignaturePipeline.Email;
 using SignaturePipeline.Milestones;
 using SignaturePipeline.Petitions;
@@ -41,6 +42,8 @@ public static class PipelineServiceCollectionExtensions
         services.AddSingleton<Operations.TimerRunLog>();
         services.AddSingleton<Operations.OperationsHandlers>();
         services.AddEmail(configuration).AddSingleton<MilestoneStore>().AddSingleton<MilestoneNotifier>();
+        services.AddOptions<DeliveryOptions>().Bind(configuration.GetSection(DeliveryOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<DeliveryStore>().AddSingleton<SignerFeed>().AddSingleton<DeliveryFiles>().AddSingleton<DeliveryCompiler>();
         return services;
     }
 }

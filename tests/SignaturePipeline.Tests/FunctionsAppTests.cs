@@ -49,6 +49,8 @@ public sealed partial class FunctionsAppTests
     [InlineData("get", "admin/health")]
     [InlineData("post", "admin/poison/redrive")]
     [InlineData("post", "admin/petitions/{petitionId}/recount")]
+    [InlineData("post", "admin/petitions/{petitionId}/deliveries")]
+    [InlineData("get", "admin/petitions/{petitionId}/deliveries")]
     public void Every_route_of_the_contract_is_served_by_both_hosts(string method, string route)
     {
         var functions = string.Concat(Directory.EnumerateFiles(AppFolder, "*.cs").Select(File.ReadAllText));
@@ -81,6 +83,9 @@ public sealed partial class FunctionsAppTests
         var timers = File.ReadAllText(Path.Combine(AppFolder, "TimerFunctions.cs"));
         Assert.Contains($"[TimerTrigger(\"%{SignaturePipeline.Milestones.MilestoneNotifier.ScheduleSetting}%\")]", timers);
         Assert.Contains($"[Function({nameof(SignaturePipeline.Milestones.MilestoneNotifier)}.FunctionName)]", timers);
+        Assert.Contains($"[TimerTrigger(\"%{SignaturePipeline.Deliveries.DeliveryCompiler.ScheduleSetting}%\")]", timers);
+        Assert.Contains($"[Function({nameof(SignaturePipeline.Deliveries.DeliveryCompiler)}.FunctionName)]", timers);
+        Assert.Equal("CompileWeeklyDeliveries", SignaturePipeline.Deliveries.DeliveryCompiler.FunctionName);
     }
 
     [Fact]

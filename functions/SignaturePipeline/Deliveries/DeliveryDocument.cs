@@ -108,6 +108,7 @@ internal sealed class DeliveryDocument : IDisposable
     private void EndPage()
     {
         if (_canvas is null) return;
+        FlushListText();
         var baseline = PageHeight - Margin + _small.Ascent - 6;
         _canvas.DrawLine(Left, PageHeight - Margin - 10, Right, PageHeight - Margin - 10, _rule);
         var pageText = "Page " + _page.ToString(CultureInfo.InvariantCulture);
@@ -261,6 +262,24 @@ internal sealed class DeliveryDocument : IDisposable
     }
 
     private readonly List<string>[] _cells = new List<string>[6];
+    private static readonly bool[] Wraps = [false, true, true, false, false, true];
+
+    // The list's text for the current page, drawn in one call per colour when the page ends (see FontChain.AddRuns).
+    private SKTextBlobBuilder? _pageText, _pageNumbers;
+
+    private void FlushListText()
+    {
+        if (_canvas is null) return;
+        foreach (var (builder, paint) in new[] { (_pageText, _ink), (_pageNumbers, _muted) })
+        {
+            if (builder is null) continue;
+            using var blob = builder.Build();
+            if (blob is not null) _canvas.DrawText(blob, 0, 0, paint);
+        }
+        _pageText?.Dispose();
+        _pageNumbers?.Dispose();
+        _pageText = _pageNumbers = null;
+    }
 
     public void AddSigner(IndexedSigner s)
     {
@@ -269,19 +288,22 @@ internal sealed class DeliveryDocument : IDisposable
         var lines = 1;
         for (var i = 0; i < values.Length; i++)
         {
-            _cells[i] = _cell.Wrap(values[i], Columns[i] - 2 * CellPad);
+            // Row number, state and ZIP are short by construction: no need to measure them.
+            _cells[i] = Wraps[i] ? _cell.Wrap(values[i], Columns[i] - 2 * CellPad) : [values[i]];
             lines = Math.Max(lines, _cells[i].Count);
         }
         var height = lines * _cell.LineHeight + 2 * CellPad;
         if (_y + height > Bottom) NewPage();
         if (_signers % 2 == 0) _canvas!.DrawRect(Left, _y, Right - Left, height, _band);
+        _pageText ??= new SKTextBlobBuilder();
+        _pageNumbers ??= new SKTextBlobBuilder();
         var x = Left;
         for (var i = 0; i < values.Length; i++)
         {
             var baseline = _y + CellPad + _cell.Ascent;
             foreach (var line in _cells[i])
             {
-                if (line.Length > 0) _cell.Draw(_canvas!, line, x + CellPad, baseline, i == 0 ? _muted : _ink);
+                _cell.AddRuns(i == 0 ? _pageNumbers : _pageText, line, x + CellPad, baseline);
                 baseline += _cell.LineHeight;
             }
             x += Columns[i];
@@ -300,8 +322,8 @@ internal sealed class DeliveryDocument : IDisposable
         _y += 4;
         var span = firstSignedAt is { } first && lastSignedAt is { } last ? $" They signed between {Moment(first)} and {Moment(last)}." : "";
         Paragraph(_body, $"This delivery lists {N(_signers)} signers of “{_cover.PetitionTitle}” for {Recipient}.{span} " +
-            "Each person is counted once: a second signature with the same email address is not counted. No email address, " +
-            "phone number or IP address appears in this document.", _ink);
+            "Each person is counted once: a second signature with the same email address is not counted. No signer's email " +
+            "address or IP address appears in this document.", _ink);
         _y += 8;
         Paragraph(_body, "SHA-256 fingerprint of the signer list (canonical form signers-v1, described in manifest.json):", _ink);
         _y += 2;
@@ -315,6 +337,8 @@ internal sealed class DeliveryDocument : IDisposable
 
     public void Dispose()
     {
+        _pageText?.Dispose();
+        _pageNumbers?.Dispose();
         _document.Dispose();
         foreach (var font in new[] { _letter, _letterBold, _title, _heading, _body, _bodyBold, _small, _cell, _cellBold }) font.Dispose();
         foreach (var paint in new[] { _ink, _muted, _accent, _band, _headerFill, _rule }) paint.Dispose();

@@ -40,7 +40,7 @@ public sealed record DeliveryView(
     public static DeliveryView From(DeliveryRecord r) => new(
         r.TargetId, r.Week, r.State.ToString().ToLowerInvariant(), r.Count, r.CumulativeCount, r.From, r.To, r.RecordedAt,
         r.TargetSentAt, r.OrganizersSentAt, r.Attempts, r.LastError, DeliveryFiles.FolderOf(r.PetitionId, r.TargetId, r.Week),
-        r.Manifest is null ? null : JsonDocument.Parse(r.Manifest).RootElement.Clone());
+        r.Manifest is null ? null : JsonSerializer.Deserialize<JsonElement>(r.Manifest));
 }
 
 public abstract record ListDeliveriesResult

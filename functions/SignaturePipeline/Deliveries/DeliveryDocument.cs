@@ -35,7 +35,7 @@ internal sealed class DeliveryDocument : IDisposable
         Band = new(0xf1, 0xf3, 0xf5), HeaderFill = new(0xe2, 0xe6, 0xea), Accent = new(0x1f, 0x3a, 0x5f);
 
     // The signer table: # · name · city · state · ZIP · comment, 504 pt across.
-    private static readonly float[] Columns = [38, 128, 92, 34, 46, 166];
+    private static readonly float[] Columns = [34, 142, 88, 32, 46, 162];
     private static readonly string[] ColumnTitles = ["#", "Name", "City", "State", "ZIP", "Comment"];
 
     private readonly SKDocument _document;
@@ -247,7 +247,7 @@ internal sealed class DeliveryDocument : IDisposable
         {
             _listHeadingDone = true;
             Paragraph(_title, "Signers", _accent);
-            Paragraph(_small, $"{N(_cover.Count)} signers, in the order they were counted. The same list is in signers.csv.", _muted);
+            Paragraph(_small, $"{N(_cover.Count)} signers. The same list, in the same order, is in signers.csv.", _muted);
             _y += 6;
         }
         var height = _cellBold.LineHeight + 2 * CellPad;

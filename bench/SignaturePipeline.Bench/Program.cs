@@ -1,7 +1,15 @@
 using SignaturePipeline.Bench;
 
 // dotnet run -c Release --project bench/SignaturePipeline.Bench [-- --signatures 20000 --concurrency 64 --no-write]
+// dotnet run -c Release --project bench/SignaturePipeline.Bench -- --delivery 1000000   (one weekly delivery of N signatures)
 var options = BenchOptions.Parse(args);
+if (options.Delivery > 0)
+{
+    var delivery = await DeliveryBenchmark.RunAsync(options);
+    Console.WriteLine(delivery);
+    if (options.Write) BenchmarksFile.WriteSection(options.Root, "delivery", delivery);
+    return 0;
+}
 var report = await PipelineBenchmark.RunAsync(options);
 Console.WriteLine(report.Markdown);
 if (options.Write) BenchmarksFile.WriteSection(options.Root, "pipeline", report.Markdown);

@@ -1,4 +1,5 @@
 using Microsoft.Azure.Functions.Worker;
+using SignaturePipeline.Deliveries;
 using SignaturePipeline.Milestones;
 
 namespace SignaturePipeline.Functions;
@@ -7,7 +8,7 @@ namespace SignaturePipeline.Functions;
 /// Scheduled work. Schedules come from app settings (NCRONTAB, UTC), the same names the local host reads.
 /// A timer run can replay after a lost lease, so every handler here records its facts before acting.
 /// </summary>
-public sealed class TimerFunctions(MilestoneNotifier milestones, SignaturePipeline.Confirmation.SignerMailer signerMail, SignaturePipeline.Privacy.PrivacyHandlers privacy)
+public sealed class TimerFunctions(MilestoneNotifier milestones, DeliveryCompiler deliveries, SignaturePipeline.Confirmation.SignerMailer signerMail, SignaturePipeline.Privacy.PrivacyHandlers privacy)
 {
     [Function(SignaturePipeline.Confirmation.SignerMailer.FunctionName)]
     public Task SendSignerEmails([TimerTrigger("%SendSignerEmailsSchedule%")] TimerInfo timer, CancellationToken ct) =>
@@ -20,4 +21,8 @@ public sealed class TimerFunctions(MilestoneNotifier milestones, SignaturePipeli
     [Function(MilestoneNotifier.FunctionName)]
     public Task SendMilestoneEmails([TimerTrigger("%SendMilestoneEmailsSchedule%")] TimerInfo timer, CancellationToken ct) =>
         milestones.RunAsync(ct);
+
+    [Function(DeliveryCompiler.FunctionName)]
+    public Task CompileWeeklyDeliveries([TimerTrigger("%CompileWeeklyDeliveriesSchedule%")] TimerInfo timer, CancellationToken ct) =>
+        deliveries.RunAsync(ct);
 }

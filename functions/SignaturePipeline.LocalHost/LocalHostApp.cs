@@ -1,3 +1,4 @@
+using SignaturePipeline.Deliveries;
 using SignaturePipeline.LocalHost.Azurite;
 using SignaturePipeline.LocalHost.Triggers;
 using SignaturePipeline.Milestones;
@@ -47,6 +48,8 @@ public static class LocalHostApp
             (sp, ct) => sp.GetRequiredService<Confirmation.SignerMailer>().SweepAsync(ct)));
         services.AddSingleton(new TimerFunction(Privacy.PrivacyHandlers.RetentionFunctionName, Privacy.PrivacyHandlers.RetentionScheduleSetting, Privacy.PrivacyHandlers.DefaultRetentionSchedule,
             (sp, ct) => sp.GetRequiredService<Privacy.PrivacyHandlers>().RunRetentionAsync(ct)));
+        services.AddSingleton(new TimerFunction(DeliveryCompiler.FunctionName, DeliveryCompiler.ScheduleSetting, DeliveryCompiler.DefaultSchedule,
+            (sp, ct) => sp.GetRequiredService<DeliveryCompiler>().RunAsync(ct)));
 
         services.AddSingleton<QueueTriggerHost>();
         services.AddHostedService(sp => sp.GetRequiredService<QueueTriggerHost>());

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using SignaturePipeline.Web.Deliveries;
 using SignaturePipeline.Web.Operations;
 using SignaturePipeline.Web.Embed;
 using SignaturePipeline.Web.Pages;
@@ -24,6 +25,7 @@ public static class WebServiceCollectionExtensions
         services.AddSingleton<PageEndpoints>();
         services.AddSingleton<Confirmation.ConfirmationEndpoints>();
         services.AddSingleton<Admin.PrivacyAdminEndpoints>();
+        services.AddSingleton<DeliveryEndpoints>();
         return services;
     }
 
@@ -63,6 +65,8 @@ public static class WebServiceCollectionExtensions
         admin.MapPost("/petitions/{petitionId}/erase", (HttpRequest r, string petitionId, Admin.PrivacyAdminEndpoints e, CancellationToken ct) => e.EraseAsync(r, petitionId, ct));
         admin.MapGet("/petitions/{petitionId}/signatures.csv", (string petitionId, Admin.PrivacyAdminEndpoints e, CancellationToken ct) => e.ExportAsync(petitionId, ct));
         admin.MapPost("/petitions/{petitionId}/anonymise", (string petitionId, Admin.PrivacyAdminEndpoints e, CancellationToken ct) => e.AnonymiseAsync(petitionId, ct));
+        admin.MapPost("/petitions/{petitionId}/deliveries", (string petitionId, string? target, DeliveryEndpoints e, CancellationToken ct) => e.DeliverNowAsync(petitionId, target, ct));
+        admin.MapGet("/petitions/{petitionId}/deliveries", (string petitionId, string? target, DeliveryEndpoints e, CancellationToken ct) => e.ListAsync(petitionId, target, ct));
         return admin;
     }
 }

@@ -1,6 +1,7 @@
 using Azure.Data.Tables;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using SignaturePipeline.Deliveries;
 using SignaturePipeline.Email;
 using SignaturePipeline.Milestones;
 using SignaturePipeline.Petitions;
@@ -56,6 +57,8 @@ public static class PipelineServiceCollectionExtensions
         services.AddSingleton<Confirmation.SignerMailer>();
         services.AddSingleton<Confirmation.ConfirmationHandler>();
         services.AddSingleton<Privacy.PrivacyHandlers>();
+        services.AddOptions<DeliveryOptions>().Bind(configuration.GetSection(DeliveryOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<DeliveryStore>().AddSingleton<SignerFeed>().AddSingleton<DeliveryFiles>().AddSingleton<DeliveryCompiler>();
         return services;
     }
 }

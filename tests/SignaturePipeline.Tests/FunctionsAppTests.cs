@@ -65,6 +65,8 @@ public sealed partial class FunctionsAppTests
     [InlineData("post", "api/admin/petitions/{petitionId}/erase")]
     [InlineData("get", "api/admin/petitions/{petitionId}/signatures.csv")]
     [InlineData("post", "api/admin/petitions/{petitionId}/anonymise")]
+    [InlineData("post", "api/admin/petitions/{petitionId}/deliveries")]
+    [InlineData("get", "api/admin/petitions/{petitionId}/deliveries")]
     public void Every_route_of_the_contract_is_served_by_both_hosts(string method, string route)
     {
         var functions = string.Concat(Directory.EnumerateFiles(AppFolder, "*.cs").Select(File.ReadAllText));
@@ -105,6 +107,9 @@ public sealed partial class FunctionsAppTests
         Assert.Contains($"[Function({nameof(SignaturePipeline.Milestones.MilestoneNotifier)}.FunctionName)]", timers);
         Assert.Contains($"[TimerTrigger(\"%{SignaturePipeline.Confirmation.SignerMailer.ScheduleSetting}%\")]", timers);
         Assert.Contains($"[TimerTrigger(\"%{SignaturePipeline.Privacy.PrivacyHandlers.RetentionScheduleSetting}%\")]", timers);
+        Assert.Contains($"[TimerTrigger(\"%{SignaturePipeline.Deliveries.DeliveryCompiler.ScheduleSetting}%\")]", timers);
+        Assert.Contains($"[Function({nameof(SignaturePipeline.Deliveries.DeliveryCompiler)}.FunctionName)]", timers);
+        Assert.Equal("CompileWeeklyDeliveries", SignaturePipeline.Deliveries.DeliveryCompiler.FunctionName);
     }
 
     [Fact]

@@ -28,24 +28,47 @@ namespace SignaturePipeline.Signatures;
 /// <item>RowKey <c>m_{receiptId}</c> (or <c>m_{receiptId}_{n}</c> for a re-sent link): an email to a signer that has not been
 /// sent yet (the outbox). Inserted in the same transaction as the signature row it belongs to, so a stored signature always
 /// has its email recorded; deleted once sent. Rows <c>s_</c>, <c>m_</c> and <c>counter</c> never share a prefix.</item>
+/// <item>RowKey <c>t_{countedAtTicks:D19}_{hash}</c>: the delivery index, one row per committed transaction, written in that
+/// same transaction. It lists the transaction's signers in commit order (<see cref="IndexedSigner"/>: name, city, state, ZIP,
+/// comment, signing time; never the email), with <c>CountedAt</c>, <c>Count</c> and a <c>Tally</c> of signers per state and
+/// ZIP3. The ticks are the commit time, so a RowKey range is a time window read in order; the hash is the first signer's
+/// <c>s_</c> key, which can be committed only once, so two index rows never share a key.</item>
 /// </list>
+/// <para>Why one index row per transaction and not one per signature: the signature rows are keyed by HMAC, so "signed since
+/// last week" needs a time-ordered key; a row per signature would take half of every transaction (49 signatures instead of 98)
+/// and of a partition's ~2,000 entities/s, and a weekly delivery would read one entity per signer. One row per transaction
+/// costs one operation in a hundred, is atomic with the rows it lists (a duplicate's 409 aborts the transaction, and the retry
+/// rebuilds the index row without it), and a delivery of a million signatures under load reads about ten thousand rows.
+/// A trickle of single-signature transactions degrades to one index row per signature, which is still a range read.</para>
 /// </summary>
-public sealed class SignatureStore(TableServiceClient tables, Hmac hmac, IOptions<PipelineOptions> options, ILogger<SignatureStore> logger)
+public sealed class SignatureStore(TableServiceClient tables, Hmac hmac, IOptions<PipelineOptions> options, TimeProvider clock, ILogger<SignatureStore> logger)
 {
     public const string CounterRowKey = "counter";
     public const string SignatureRowPrefix = "s_";
     public const string TotalProperty = "Total";
     public const string StatePropertyPrefix = "S_";
+    public const string IndexRowPrefix = "t_";
+    /// <summary>The first key after every <c>t_</c> key ('`' follows '_').</summary>
+    public const string IndexRowEnd = "t`";
 
     public const string OutboxRowPrefix = "m_";
     public const string StatusProperty = "Status";
 
-    // Azure's limit is 100 operations per transaction; one is the counter.
-    private const int MaxInsertsPerTransaction = 99;
+    // Azure's limit is 100 operations per transaction: signature and outbox rows, their index row and the counter.
+    public const int MaxInsertsPerTransaction = 98;
 
     /// <summary>The columns that name or reach a person. A tombstone or an anonymised row keeps none of them.</summary>
     public static readonly IReadOnlyList<string> PersonalProperties = ["FirstName", "LastName", "Email", "PostalCode", "City", "Country", "Comment", "OptIn", "IpHash"];
     private const int MaxConflictRetries = 20;
+
+    /// <summary>
+    /// The longest a transaction may take from the moment its rows are stamped with their commit time to the moment it is
+    /// abandoned. Deliveries compile only rows stamped before <c>now − SafetyMargin</c> (two minutes); a transaction that
+    /// could still land later than that would be skipped by the delivery that had already read its window. Cancelling after
+    /// a minute (Azure's own server timeout bounds a request it already received to 30 s) keeps every landing inside the
+    /// margin; the message is then retried under a new stamp, and a cancelled attempt that landed anyway meets its 409.
+    /// </summary>
+    public static readonly TimeSpan CommitDeadline = TimeSpan.FromMinutes(1);
 
     private readonly TableClient _table = tables.GetTableClient(TableNames.Signatures);
     private readonly int _shards = options.Value.ShardCount;
@@ -158,9 +181,11 @@ public sealed class SignatureStore(TableServiceClient tables, Hmac hmac, IOption
         var conflicts = 0;
         while (remaining.Count > 0)
         {
-            // Held and unconfirmed rows are stored in the same transaction but move no counter.
+            // Held and unconfirmed rows are stored in the same transaction but move no counter and join no delivery.
             var counted = remaining.Where(p => p.Status == SignatureRowStatus.Counted).ToList();
-            var actions = new List<TableTransactionAction>(remaining.Count * 2 + 1);
+            // Stamped per attempt, never reused by a later one: see CommitDeadline.
+            var countedAt = clock.GetUtcNow();
+            var actions = new List<TableTransactionAction>(remaining.Count * 2 + 2);
             var owners = new List<int>(remaining.Count * 2);
             for (var i = 0; i < remaining.Count; i++)
             {
@@ -175,6 +200,7 @@ public sealed class SignatureStore(TableServiceClient tables, Hmac hmac, IOption
             TableEntity? updated = null;
             if (counted.Count > 0)
             {
+                actions.Add(new TableTransactionAction(TableTransactionActionType.Add, IndexRowOf(partitionKey, counted, countedAt)));
                 var counter = await GetCounterAsync(partitionKey, ct).ConfigureAwait(false);
                 updated = Increment(counter, counted);
                 actions.Add(counter.ETag == default
@@ -183,7 +209,8 @@ public sealed class SignatureStore(TableServiceClient tables, Hmac hmac, IOption
             }
             try
             {
-                var response = await _table.SubmitTransactionAsync(actions, ct).ConfigureAwait(false);
+                using var deadline = new CancellationTokenSource(CommitDeadline);
+                var response = await _table.SubmitTransactionAsync(actions, deadline.Token).ConfigureAwait(false);
                 if (updated is not null)
                 {
                     updated.ETag = response.Value[^1].Headers.ETag ?? default;
@@ -255,6 +282,33 @@ public sealed class SignatureStore(TableServiceClient tables, Hmac hmac, IOption
         updated.ETag = counter.ETag;
         return updated;
     }
+
+    /// <summary>
+    /// The rows one transaction inserts, in order: a signature row per signer, then their index row. The one place that
+    /// knows the row format; the benchmark seeds through it too. The counter is the caller's.
+    /// </summary>
+    public static IReadOnlyList<TableEntity> RowsOf(string partitionKey, IReadOnlyList<Pending> items, DateTimeOffset countedAt)
+    {
+        if (items.Count is 0 or > MaxInsertsPerTransaction)
+            throw new ArgumentOutOfRangeException(nameof(items), $"A transaction holds 1 to {MaxInsertsPerTransaction} signatures.");
+        var rows = new List<TableEntity>(items.Count + 1);
+        rows.AddRange(items.Select(p => ToEntity(partitionKey, p)));
+        rows.Add(IndexRowOf(partitionKey, items, countedAt));
+        return rows;
+    }
+
+    /// <summary>The delivery index row of the counted signatures of one transaction.</summary>
+    private static TableEntity IndexRowOf(string partitionKey, IReadOnlyList<Pending> counted, DateTimeOffset countedAt) =>
+        IndexedSigner.ToIndexEntity(partitionKey, IndexRowKeyOf(countedAt, counted[0].RowKey), countedAt,
+            counted.Select(p => IndexedSigner.From(p.Signature, p.Queued.ReceivedAt)));
+
+    /// <summary><c>t_{ticks:D19}_{hash}</c>: sorts by commit time; the first signer's hash makes it unique.</summary>
+    public static string IndexRowKeyOf(DateTimeOffset countedAt, string firstSignatureRowKey) =>
+        IndexRowPrefix + IndexBoundOf(countedAt)[IndexRowPrefix.Length..] + "_" + firstSignatureRowKey[SignatureRowPrefix.Length..];
+
+    /// <summary>The first index key at or after <paramref name="at"/>: a delivery window is [IndexBoundOf(from), IndexBoundOf(to)).</summary>
+    public static string IndexBoundOf(DateTimeOffset at) =>
+        IndexRowPrefix + at.UtcTicks.ToString("D19", System.Globalization.CultureInfo.InvariantCulture);
 
     private static TableEntity ToEntity(string partitionKey, Pending p)
     {
@@ -417,6 +471,18 @@ public sealed class SignatureStore(TableServiceClient tables, Hmac hmac, IOption
                 new(change.ErasePersonalData ? TableTransactionActionType.UpdateReplace : TableTransactionActionType.UpdateMerge, entity, row.Entity.ETag),
             };
             var delta = (change.To == SignatureRowStatus.Counted ? 1 : 0) - (row.Status == SignatureRowStatus.Counted ? 1 : 0);
+            if (delta > 0)
+            {
+                // Counted now (confirmed, released): it joins the delivery index at this moment, in this transaction,
+                // so the next delivery window holds it exactly once.
+                var e = row.Entity;
+                var countedAt = clock.GetUtcNow();
+                var signer = new IndexedSigner(e.GetString("FirstName") ?? "", e.GetString("LastName") ?? "", e.GetString("City") ?? "",
+                    e.GetString("State") ?? "", e.GetString("PostalCode") ?? "", e.GetString("Comment") ?? "",
+                    (e.GetDateTimeOffset("SignedAt") ?? countedAt).ToUniversalTime());
+                actions.Add(new TableTransactionAction(TableTransactionActionType.Add,
+                    IndexedSigner.ToIndexEntity(pk, IndexRowKeyOf(countedAt, rowKey), countedAt, [signer])));
+            }
             if (delta != 0)
             {
                 // Read fresh, not from the commit cache: this path is rare, and a stale ETag would only cost a retry.

@@ -1,5 +1,6 @@
 using Azure;
 using Azure.Data.Tables;
+using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -7,10 +8,10 @@ using Microsoft.Extensions.Logging;
 namespace SignaturePipeline.Storage;
 
 /// <summary>
-/// Creates the tables and queues when a host starts. In Azure the Bicep template creates them too;
+/// Creates the tables, queues and blob containers when a host starts. In Azure the Bicep template creates them too;
 /// this makes a fresh Azurite, or a new account, work without a manual step.
 /// </summary>
-public sealed class StorageInitializer(TableServiceClient tables, QueueServiceClient queues, ILogger<StorageInitializer> logger) : IHostedService
+public sealed class StorageInitializer(TableServiceClient tables, QueueServiceClient queues, BlobServiceClient blobs, ILogger<StorageInitializer> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -20,7 +21,8 @@ public sealed class StorageInitializer(TableServiceClient tables, QueueServiceCl
             {
                 await Task.WhenAll(
                     TableNames.All.Select(t => tables.GetTableClient(t).CreateIfNotExistsAsync(cancellationToken))
-                        .Concat<Task>(QueueNames.All.Select(q => queues.GetQueueClient(q).CreateIfNotExistsAsync(cancellationToken: cancellationToken))))
+                        .Concat<Task>(QueueNames.All.Select(q => queues.GetQueueClient(q).CreateIfNotExistsAsync(cancellationToken: cancellationToken)))
+                        .Concat(ContainerNames.All.Select(c => blobs.GetBlobContainerClient(c).CreateIfNotExistsAsync(cancellationToken: cancellationToken))))
                     .ConfigureAwait(false);
                 return;
             }

@@ -15,8 +15,19 @@ public static class TableNames
     public const string Failures = "failures";
     /// <summary>Crossed milestones and hourly count snapshots. Keys: see <see cref="Milestones.MilestoneStore"/>.</summary>
     public const string Milestones = "milestones";
+    /// <summary>Weekly deliveries and each target's watermark. Keys: see <see cref="Deliveries.DeliveryStore"/>.</summary>
+    public const string Deliveries = "deliveries";
 
-    public static readonly string[] All = [Petitions, Signatures, Receipts, Outcomes, Failures, Milestones];
+    public static readonly string[] All = [Petitions, Signatures, Receipts, Outcomes, Failures, Milestones, Deliveries];
+}
+
+/// <summary>Blob containers. The Bicep template creates them in Azure; <see cref="StorageInitializer"/> locally.</summary>
+public static class ContainerNames
+{
+    /// <summary>Delivered files: <c>{petition}/{target}/{isoWeek}/delivery.pdf</c>, <c>signers.csv</c>, <c>manifest.json</c>.</summary>
+    public const string Deliveries = "deliveries";
+
+    public static readonly string[] All = [Deliveries];
 }
 
 /// <summary>Queue names. Functions moves a message that failed five times to "{queue}-poison".</summary>

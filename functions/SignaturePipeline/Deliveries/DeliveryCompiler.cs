@@ -1,0 +1,339 @@
+using System.Text.Json;
+using CsvHelper;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using SignaturePipeline.Email;
+using SignaturePipeline.Petitions;
+
+namespace SignaturePipeline.Deliveries;
+
+public enum DeliveryOutcome { Delivered, AlreadyDelivered, NothingNew, Busy, Failed }
+
+/// <summary>What happened to one target this run: this week's delivery, or why there is none.</summary>
+public sealed record TargetDeliveryResult(string TargetId, string Week, DeliveryOutcome Outcome, long Count, string? Error);
+
+/// <summary>What one timer run did, for the host's log and for tests.</summary>
+public sealed record DeliveryRunSummary(int Petitions, int Targets, int Delivered, int AlreadyDelivered, int NothingNew, int Busy, int Failed)
+{
+    public static DeliveryRunSummary Of(int petitions, IEnumerable<TargetDeliveryResult> results)
+    {
+        var list = results.ToList();
+        int C(DeliveryOutcome o) => list.Count(r => r.Outcome == o);
+        return new(petitions, list.Count, C(DeliveryOutcome.Delivered), C(DeliveryOutcome.AlreadyDelivered), C(DeliveryOutcome.NothingNew), C(DeliveryOutcome.Busy), C(DeliveryOutcome.Failed));
+    }
+}
+
+public abstract record DeliverNowResult
+{
+    private DeliverNowResult() { }
+    public sealed record PetitionNotFound : DeliverNowResult;
+    public sealed record TargetNotFound(string TargetId) : DeliverNowResult;
+    public sealed record Done(IReadOnlyList<TargetDeliveryResult> Targets) : DeliverNowResult;
+}
+
+/// <summary>A past delivery as the admin list shows it, with its manifest.</summary>
+public sealed record DeliveryView(
+    string TargetId, string Week, string Status, long Count, long CumulativeCount, DateTimeOffset CountedFrom, DateTimeOffset CountedTo,
+    DateTimeOffset RecordedAt, DateTimeOffset? TargetSentAt, DateTimeOffset? OrganizersSentAt, int Attempts, string? LastError,
+    string Folder, JsonElement? Manifest)
+{
+    public static DeliveryView From(DeliveryRecord r) => new(
+        r.TargetId, r.Week, r.State.ToString().ToLowerInvariant(), r.Count, r.CumulativeCount, r.From, r.To, r.RecordedAt,
+        r.TargetSentAt, r.OrganizersSentAt, r.Attempts, r.LastError, DeliveryFiles.FolderOf(r.PetitionId, r.TargetId, r.Week),
+        r.Manifest is null ? null : JsonSerializer.Deserialize<JsonElement>(r.Manifest));
+}
+
+public abstract record ListDeliveriesResult
+{
+    private ListDeliveriesResult() { }
+    public sealed record PetitionNotFound : ListDeliveriesResult;
+    public sealed record Found(IReadOnlyList<DeliveryView> Deliveries) : ListDeliveriesResult;
+}
+
+/// <summary>
+/// The <c>CompileWeeklyDeliveries</c> timer and the admin "deliver now": for each petition and target, the signatures
+/// counted since that target's last delivery, as a PDF, a CSV and a manifest in blob storage, emailed to the target and,
+/// as a copy with the manifest, to the organizers.
+/// <para>Exactly once per petition, target and ISO week, and never a signature skipped or repeated: the window
+/// [watermark, now − margin) is counted from the index tallies, then recorded together with the watermark's move in one
+/// transaction (a rerun or a parallel run meets 409/412 and takes the recorded one). Everything after is derived from that
+/// record and can be redone: a run claims it (ETag and lease, as milestones do), compiles the files from the fixed window,
+/// marks it compiled, sends the target's email, marks it, sends the organizers' copy, marks it sent. A crash anywhere
+/// leaves a record the next run finishes; the email idempotency keys make a send retried after a crash a no-op on the
+/// pickup folder and ACS. The next week's window starts exactly where this one ended.</para>
+/// </summary>
+public sealed class DeliveryCompiler(
+    PetitionStore petitions,
+    DeliveryStore store,
+    SignerFeed feed,
+    DeliveryFiles files,
+    EmailSender email,
+    Operations.TimerRunLog timerRuns,
+    IOptions<DeliveryOptions> options,
+    TimeProvider clock,
+    ILogger<DeliveryCompiler> logger)
+{
+    public const string FunctionName = "CompileWeeklyDeliveries";
+    public const string ScheduleSetting = "CompileWeeklyDeliveriesSchedule";
+    /// <summary>Mondays at 13:00 UTC: the morning in US Eastern time, the start of a working week in a governor's office.</summary>
+    public const string DefaultSchedule = "0 0 13 * * 1";
+
+    /// <summary>Long enough to compile a million signers and send (about a minute here); a crashed run's claim frees itself after this.</summary>
+    public static readonly TimeSpan ClaimLease = TimeSpan.FromMinutes(20);
+
+    /// <summary>Shorter than the lease, so no run is still writing files or sending when another may take over.</summary>
+    public static readonly TimeSpan WorkDeadline = TimeSpan.FromMinutes(15);
+
+    public const int MaxHighlights = 5;
+
+    public static string IdempotencyKey(DeliveryRecord r, string recipient) =>
+        $"delivery:{r.PetitionId}:{r.TargetId}:{r.Week}:{recipient}" + (r.KeyGeneration == 0 ? "" : $":{r.KeyGeneration}");
+
+    /// <summary>The timer: every open petition, every target.</summary>
+    public async Task<DeliveryRunSummary> RunAsync(CancellationToken ct)
+    {
+        var run = Guid.NewGuid().ToString("N");
+        var results = new List<TargetDeliveryResult>();
+        var open = (await petitions.ListAsync(ct).ConfigureAwait(false)).Where(p => p.IsOpen).ToList();
+        foreach (var petition in open)
+            foreach (var target in petition.Targets)
+                results.Add(await DeliverTargetAsync(petition, target, run, ct).ConfigureAwait(false));
+        var summary = DeliveryRunSummary.Of(open.Count, results);
+        logger.LogInformation("Delivery run {Run}: {Petitions} petitions, {Targets} targets, {Delivered} delivered, {AlreadyDelivered} already delivered this week, {NothingNew} with nothing new, {Busy} busy elsewhere, {Failed} failed",
+            run, summary.Petitions, summary.Targets, summary.Delivered, summary.AlreadyDelivered, summary.NothingNew, summary.Busy, summary.Failed);
+        await timerRuns.RecordAsync(FunctionName, ct).ConfigureAwait(false);
+        return summary;
+    }
+
+    /// <summary>
+    /// The admin route: compile and send now, for every target of the petition or one. Any status: an organizer may send a
+    /// closed petition's last signatures. Still once per ISO week: a delivery already sent this week is reported, not repeated.
+    /// </summary>
+    public async Task<DeliverNowResult> DeliverNowAsync(string petitionId, string? targetId, CancellationToken ct)
+    {
+        var petition = await petitions.ReadAsync(petitionId, ct).ConfigureAwait(false);
+        if (petition is null) return new DeliverNowResult.PetitionNotFound();
+        var targets = petition.Targets.Where(t => targetId is null || t.Id == targetId).ToList();
+        if (targets.Count == 0) return new DeliverNowResult.TargetNotFound(targetId!);
+        var run = Guid.NewGuid().ToString("N");
+        var results = new List<TargetDeliveryResult>();
+        foreach (var target in targets) results.Add(await DeliverTargetAsync(petition, target, run, ct).ConfigureAwait(false));
+        return new DeliverNowResult.Done(results);
+    }
+
+    public async Task<ListDeliveriesResult> ListAsync(string petitionId, string? targetId, CancellationToken ct)
+    {
+        if (await petitions.ReadAsync(petitionId, ct).ConfigureAwait(false) is null) return new ListDeliveriesResult.PetitionNotFound();
+        var records = await store.ListAsync(petitionId, targetId, ct).ConfigureAwait(false);
+        return new ListDeliveriesResult.Found(records.OrderByDescending(r => r.Week, StringComparer.Ordinal).ThenBy(r => r.TargetId, StringComparer.Ordinal)
+            .Select(DeliveryView.From).ToList());
+    }
+
+    private async Task<TargetDeliveryResult> DeliverTargetAsync(Petition petition, PetitionTarget target, string run, CancellationToken ct)
+    {
+        var week = DeliveryStore.IsoWeekOf(clock.GetUtcNow());
+        try
+        {
+            // Earlier weeks left unsent (a failed send, a crash) go first, in order; their windows are already fixed.
+            var records = await store.ListAsync(petition.Id, target.Id, ct).ConfigureAwait(false);
+            foreach (var older in records.Where(r => r.State != DeliveryState.Sent && string.CompareOrdinal(r.Week, week) < 0))
+                await CompleteAsync(petition, older, run, ct).ConfigureAwait(false);
+
+            var current = records.FirstOrDefault(r => r.Week == week);
+            if (current is null)
+            {
+                var (recorded, nothingNew) = await RecordAsync(petition, target, week, ct).ConfigureAwait(false);
+                if (nothingNew) return new(target.Id, week, DeliveryOutcome.NothingNew, 0, null);
+                current = recorded;
+            }
+            else if (current.State == DeliveryState.Sent)
+                return new(target.Id, week, DeliveryOutcome.AlreadyDelivered, current.Count, null);
+            if (current is null) return new(target.Id, week, DeliveryOutcome.Busy, 0, null);
+            return await CompleteAsync(petition, current, run, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            // One target's trouble (storage, a malformed row) must not hold back the others; its record waits for the next run.
+            logger.LogError(e, "Delivery of {PetitionId} to {TargetId} for {Week} failed this run", petition.Id, target.Id, week);
+            return new(target.Id, week, DeliveryOutcome.Failed, 0, e.Message);
+        }
+    }
+
+    /// <summary>
+    /// Counts the window since the watermark and records this week's delivery with it. Null and not "nothing new" when a
+    /// parallel run recorded first and its record is not readable yet.
+    /// </summary>
+    private async Task<(DeliveryRecord? Record, bool NothingNew)> RecordAsync(Petition petition, PetitionTarget target, string week, CancellationToken ct)
+    {
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            var now = clock.GetUtcNow();
+            var cursor = await store.GetCursorAsync(petition.Id, target.Id, ct).ConfigureAwait(false);
+            var from = cursor?.WatermarkTicks ?? 0;
+            // Never up to now: a transaction stamped a moment ago may still be landing (see DeliveryOptions.SafetyMargin).
+            var to = (now - options.Value.SafetyMargin).UtcTicks;
+            if (to <= from) return (null, true);
+            var tally = await feed.TallyAsync(petition.Id, from, to, target.State, ct).ConfigureAwait(false);
+            // No delivery, and no record: the watermark stays, so next week's window still starts here.
+            if (tally.Count == 0) return (null, true);
+            var record = await store.TryRecordAsync(petition.Id, target, week, cursor, to, tally, now, ct).ConfigureAwait(false);
+            if (record is not null)
+            {
+                logger.LogInformation("Delivery of {PetitionId} to {TargetId} for {Week} recorded: {Count} signers", petition.Id, target.Id, week, record.Count);
+                return (record, false);
+            }
+            var existing = (await store.ListAsync(petition.Id, target.Id, ct).ConfigureAwait(false)).FirstOrDefault(r => r.Week == week);
+            if (existing is not null) return (existing, false);
+        }
+        return (null, false);
+    }
+
+    /// <summary>Compiles (if not yet) and sends (what is not yet sent) one recorded delivery, under a claim.</summary>
+    private async Task<TargetDeliveryResult> CompleteAsync(Petition petition, DeliveryRecord record, string run, CancellationToken ct)
+    {
+        if (record.State == DeliveryState.Sent) return new(record.TargetId, record.Week, DeliveryOutcome.AlreadyDelivered, record.Count, null);
+        var now = clock.GetUtcNow();
+        if (record.IsClaimedByOther(run, now)) return new(record.TargetId, record.Week, DeliveryOutcome.Busy, record.Count, null);
+        var claimed = await store.TryClaimAsync(record, run, now + ClaimLease, ct).ConfigureAwait(false);
+        if (claimed is null) return new(record.TargetId, record.Week, DeliveryOutcome.Busy, record.Count, null);
+
+        try
+        {
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            deadline.CancelAfter(WorkDeadline);
+            if (claimed.State == DeliveryState.Recorded)
+            {
+                var compiled = await CompileAsync(petition, claimed, deadline.Token).ConfigureAwait(false);
+                claimed = await store.TryUpdateAsync(compiled, deadline.Token).ConfigureAwait(false) ?? throw LostClaim(record);
+            }
+            claimed = await SendAsync(petition, claimed, deadline.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested)
+        {
+            logger.LogWarning(e, "Delivery of {PetitionId} to {TargetId} for {Week} not finished (attempt {Attempt}); the next run goes on from here",
+                claimed.PetitionId, claimed.TargetId, claimed.Week, claimed.Attempts);
+            await store.TryReleaseAsync(claimed, e.Message, newKey: e is EmailSendException { NothingSent: true }, CancellationToken.None).ConfigureAwait(false);
+            return new(record.TargetId, record.Week, DeliveryOutcome.Failed, record.Count, e.Message);
+        }
+        logger.LogInformation("Delivery of {PetitionId} to {TargetId} for {Week} sent: {Count} signers, {Cumulative} in all",
+            claimed.PetitionId, claimed.TargetId, claimed.Week, claimed.Count, claimed.CumulativeCount);
+        return new(record.TargetId, record.Week, DeliveryOutcome.Delivered, record.Count, null);
+    }
+
+    private static InvalidOperationException LostClaim(DeliveryRecord r) =>
+        new($"The claim on the delivery of {r.PetitionId} to {r.TargetId} for {r.Week} was lost; another run has taken it over.");
+
+    /// <summary>
+    /// One pass over the window's signers, streamed: each is written to the CSV (uploaded in blocks as it grows), drawn into
+    /// the PDF (a page at a time) and added to the list's hash. Nothing holds the list: memory stays flat at any count.
+    /// </summary>
+    internal async Task<DeliveryRecord> CompileAsync(Petition petition, DeliveryRecord record, CancellationToken ct)
+    {
+        var folder = DeliveryFiles.FolderOf(record.PetitionId, record.TargetId, record.Week);
+        var cover = new DeliveryCover(petition.Title, petition.Letter, record.Target, record.Week, record.RecordedAt, record.From, record.To,
+            record.Count, record.CumulativeCount, record.Breakdown, record.CumulativeBreakdown);
+        var highlights = new List<DeliveryHighlight>();
+        DateTimeOffset? first = null, last = null;
+        string signersSha256;
+        ManifestFile csvFile, pdfFile;
+
+        var csvBlob = await files.OpenWriteAsync(folder, DeliveryFiles.CsvName, "text/csv; charset=utf-8", ct).ConfigureAwait(false);
+        var pdfBlob = await files.OpenWriteAsync(folder, DeliveryFiles.PdfName, "application/pdf", ct).ConfigureAwait(false);
+        await using (csvBlob.ConfigureAwait(false))
+        await using (pdfBlob.ConfigureAwait(false))
+        {
+            using var csvBytes = new HashingStream(csvBlob);
+            using var pdfBytes = new HashingStream(pdfBlob);
+            using var hasher = new SignerList.Hasher();
+            using (var csv = CsvWriter.Create(csvBytes, SignerList.WriterOptions(), leaveOpen: true))
+            using (var pdf = new DeliveryDocument(pdfBytes, cover))
+            {
+                SignerList.WriteHeader(csv);
+                await foreach (var signer in feed.ReadAsync(record.PetitionId, record.FromTicks, record.ToTicks, record.TargetState, ct).ConfigureAwait(false))
+                {
+                    var fields = SignerList.Fields(signer);
+                    SignerList.WriteRow(csv, fields);
+                    hasher.Append(fields);
+                    pdf.AddSigner(signer);
+                    if (first is null || signer.SignedAt < first) first = signer.SignedAt;
+                    if (last is null || signer.SignedAt > last) last = signer.SignedAt;
+                    if (highlights.Count < MaxHighlights && signer.Comment.Length > 0) highlights.Add(DeliveryHighlight.From(signer));
+                }
+                // The window is closed and its rows never change, so this holds unless the index itself is damaged: then deliver nothing.
+                if (hasher.Count != record.Count)
+                    throw new InvalidOperationException($"The window of {record.PetitionId} to {record.TargetId} for {record.Week} holds {hasher.Count} signers; {record.Count} were recorded.");
+                signersSha256 = hasher.HexDigest();
+                pdf.Finish(signersSha256, first, last);
+                csv.Flush();
+            }
+            csvFile = new ManifestFile(DeliveryFiles.CsvName, folder + DeliveryFiles.CsvName, csvBytes.BytesWritten, csvBytes.HexDigest());
+            pdfFile = new ManifestFile(DeliveryFiles.PdfName, folder + DeliveryFiles.PdfName, pdfBytes.BytesWritten, pdfBytes.HexDigest());
+        }
+
+        var manifest = new DeliveryManifest(DeliveryManifest.CurrentSchema, petition.Id, petition.Title,
+            new ManifestTarget(record.TargetId, record.TargetKind.ToString().ToLowerInvariant(), record.TargetName, record.TargetState),
+            record.Week, record.Count, record.CumulativeCount, record.From, record.To, first, last, signersSha256,
+            DeliveryManifest.CanonicalizationV1, [pdfFile, csvFile], record.RecordedAt).Serialize();
+        var manifestBlob = await files.OpenWriteAsync(folder, DeliveryFiles.ManifestName, "application/json", ct).ConfigureAwait(false);
+        await using (manifestBlob.ConfigureAwait(false))
+            await manifestBlob.WriteAsync(System.Text.Encoding.UTF8.GetBytes(manifest), ct).ConfigureAwait(false);
+
+        logger.LogInformation("Delivery of {PetitionId} to {TargetId} for {Week} compiled: {Count} signers, PDF {PdfBytes} bytes, CSV {CsvBytes} bytes",
+            record.PetitionId, record.TargetId, record.Week, record.Count, pdfFile.Bytes, csvFile.Bytes);
+        return record with
+        {
+            State = DeliveryState.Compiled,
+            SignersSha256 = signersSha256,
+            Manifest = manifest,
+            Highlights = JsonSerializer.Serialize(highlights, DeliveryManifest.Json),
+        };
+    }
+
+    private async Task<DeliveryRecord> SendAsync(Petition petition, DeliveryRecord claimed, CancellationToken ct)
+    {
+        var folder = DeliveryFiles.FolderOf(claimed.PetitionId, claimed.TargetId, claimed.Week);
+        var manifest = DeliveryManifest.Parse(claimed.Manifest) ?? throw new InvalidOperationException("A compiled delivery has no manifest.");
+        var sizes = manifest.Files.ToDictionary(f => f.Name, f => f.Bytes, StringComparer.Ordinal);
+        var content = await ContentAsync(folder, sizes, ct).ConfigureAwait(false);
+        var highlights = JsonSerializer.Deserialize<List<DeliveryHighlight>>(claimed.Highlights ?? "[]", DeliveryManifest.Json) ?? [];
+
+        if (claimed.TargetSentAt is null)
+        {
+            await email.SendAsync(DeliveryEmail.ToTarget(petition, claimed, highlights, content), IdempotencyKey(claimed, "target"), ct).ConfigureAwait(false);
+            claimed = await store.TryUpdateAsync(claimed with { TargetSentAt = clock.GetUtcNow() }, ct).ConfigureAwait(false) ?? throw LostClaim(claimed);
+        }
+        if (claimed.OrganizersSentAt is null)
+        {
+            var manifestFile = new EmailAttachment(DeliveryFiles.ManifestName, "application/json",
+                await files.ReadAllAsync(folder, DeliveryFiles.ManifestName, ct).ConfigureAwait(false));
+            await email.SendAsync(DeliveryEmail.ToOrganizers(petition, claimed, content, manifestFile), IdempotencyKey(claimed, "organizers"), ct).ConfigureAwait(false);
+            claimed = await store.TryUpdateAsync(claimed with { OrganizersSentAt = clock.GetUtcNow(), State = DeliveryState.Sent, ClaimedBy = null, ClaimedUntil = null, LastError = null }, ct)
+                .ConfigureAwait(false) ?? throw LostClaim(claimed);
+        }
+        return claimed;
+    }
+
+    /// <summary>The files attached when they fit in one email (ACS takes 10 MB per request, Base64 included); links otherwise.</summary>
+    private async Task<DeliveryContent> ContentAsync(string folder, IReadOnlyDictionary<string, long> sizes, CancellationToken ct)
+    {
+        var pdfBytes = sizes.GetValueOrDefault(DeliveryFiles.PdfName);
+        var csvBytes = sizes.GetValueOrDefault(DeliveryFiles.CsvName);
+        if (pdfBytes + csvBytes <= options.Value.MaxAttachmentBytes)
+        {
+            EmailAttachment[] attachments =
+            [
+                new(DeliveryFiles.PdfName, "application/pdf", await files.ReadAllAsync(folder, DeliveryFiles.PdfName, ct).ConfigureAwait(false)),
+                new(DeliveryFiles.CsvName, "text/csv; charset=utf-8", await files.ReadAllAsync(folder, DeliveryFiles.CsvName, ct).ConfigureAwait(false)),
+            ];
+            return new DeliveryContent(attachments, [], null);
+        }
+        var now = clock.GetUtcNow();
+        var expires = now.AddDays(options.Value.LinkValidityDays);
+        var links = await files.LinksAsync(folder, [DeliveryFiles.PdfName, DeliveryFiles.CsvName], now, expires, ct).ConfigureAwait(false);
+        return new DeliveryContent([],
+        [
+            ("The letter and the signers (PDF)", links[DeliveryFiles.PdfName], pdfBytes),
+            ("The same list for a spreadsheet (CSV)", links[DeliveryFiles.CsvName], csvBytes),
+        ], expires);
+    }
+}

@@ -1,0 +1,115 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Azure.Data.Tables;
+
+namespace SignaturePipeline.Signatures;
+
+/// <summary>
+/// A counted signer as a delivery shows them: what a petition's target may see, and nothing else. No email address,
+/// no receipt, no opt-in: the index row that holds these is the only thing a delivery reads, so none can leak into one.
+/// Values are the stored, normalized ones; a missing city or comment is the empty string.
+/// </summary>
+public sealed record IndexedSigner(string FirstName, string LastName, string City, string State, string PostalCode, string Comment, DateTimeOffset SignedAt)
+{
+    public const string CountedAtProperty = "CountedAt";
+    public const string CountProperty = "Count";
+    public const string TallyProperty = "Tally";
+    /// <summary><c>Signers</c>, then <c>Signers1</c>, <c>Signers2</c>, …: one JSON text cut into pieces a table string property can hold.</summary>
+    public const string SignersProperty = "Signers";
+
+    // Azure caps a string property at 64 KiB (32K UTF-16 code units); an index row of 98 signers with long comments needs several.
+    private const int MaxChunkChars = 30_000;
+
+    public static IndexedSigner From(ValidSignature s, DateTimeOffset signedAt) =>
+        new(s.FirstName, s.LastName, s.City ?? "", s.State, s.PostalCode, s.Comment ?? "", signedAt.ToUniversalTime());
+
+    /// <summary>The first three digits of the ZIP code: the USPS sectional centre, a region a governor's office recognizes.</summary>
+    public string Zip3 => PostalCode.Length >= 3 ? PostalCode[..3] : PostalCode;
+
+    internal static TableEntity ToIndexEntity(string partitionKey, string rowKey, DateTimeOffset countedAt, IEnumerable<IndexedSigner> signers)
+    {
+        var list = signers.ToList();
+        var entity = new TableEntity(partitionKey, rowKey)
+        {
+            [CountedAtProperty] = countedAt,
+            [CountProperty] = list.Count,
+            [TallyProperty] = Tally(list),
+        };
+        var json = Serialize(list);
+        for (int start = 0, chunk = 0; start < json.Length; chunk++)
+        {
+            var length = Math.Min(MaxChunkChars, json.Length - start);
+            // Never cut between the halves of a surrogate pair: each piece must be a valid string on its own.
+            if (start + length < json.Length && char.IsHighSurrogate(json[start + length - 1])) length--;
+            entity[chunk == 0 ? SignersProperty : SignersProperty + chunk.ToString(CultureInfo.InvariantCulture)] = json.Substring(start, length);
+            start += length;
+        }
+        return entity;
+    }
+
+    /// <summary>
+    /// <c>{state}{zip3}={count}</c> per group, joined by <c>;</c>, in ordinal order: e.g. <c>CA941=2;NY100=3</c>. Lets a delivery
+    /// count its signers, by state or by ZIP3, from a few hundred bytes per row before it reads a single name.
+    /// </summary>
+    private static string Tally(IEnumerable<IndexedSigner> signers) => string.Join(';',
+        signers.GroupBy(s => s.State + s.Zip3, StringComparer.Ordinal)
+            .OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => g.Key + "=" + g.Count().ToString(CultureInfo.InvariantCulture)));
+
+    /// <summary>The tally of an index row: (state, ZIP3, count) per group.</summary>
+    public static IEnumerable<(string State, string Zip3, int Count)> ReadTally(TableEntity indexRow)
+    {
+        var tally = indexRow.GetString(TallyProperty);
+        if (string.IsNullOrEmpty(tally)) yield break;
+        foreach (var part in tally.Split(';'))
+        {
+            var eq = part.IndexOf('=', StringComparison.Ordinal);
+            if (eq < 2) continue;
+            var key = part[..eq];
+            yield return (key[..2], key[2..], int.Parse(part.AsSpan(eq + 1), CultureInfo.InvariantCulture));
+        }
+    }
+
+    /// <summary>The signers of an index row, in the order they were committed.</summary>
+    public static IReadOnlyList<IndexedSigner> ReadSigners(TableEntity indexRow)
+    {
+        var json = new StringBuilder(indexRow.GetString(SignersProperty) ?? "[]");
+        for (var chunk = 1; indexRow.GetString(SignersProperty + chunk.ToString(CultureInfo.InvariantCulture)) is { } more; chunk++) json.Append(more);
+        var rows = JsonSerializer.Deserialize<string?[][]>(json.ToString()) ?? [];
+        var list = new List<IndexedSigner>(rows.Length);
+        foreach (var r in rows)
+        {
+            if (r.Length < 7) throw new FormatException($"Index row {indexRow.RowKey} holds a signer with {r.Length} fields.");
+            list.Add(new IndexedSigner(r[0] ?? "", r[1] ?? "", r[2] ?? "", r[3] ?? "", r[4] ?? "", r[5] ?? "",
+                DateTimeOffset.Parse(r[6] ?? "", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal)));
+        }
+        return list;
+    }
+
+    /// <summary>An array per signer: [first, last, city, state, ZIP, comment, signed at (ISO 8601, UTC)].</summary>
+    private static string Serialize(List<IndexedSigner> signers)
+    {
+        using var buffer = new MemoryStream();
+        // Relaxed escaping keeps accents and CJK as themselves: escaped as \uXXXX, a row of long non-Latin comments would
+        // grow sixfold and could pass the 1 MiB entity limit. The text is only ever parsed back, never put into HTML.
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            json.WriteStartArray();
+            foreach (var s in signers)
+            {
+                json.WriteStartArray();
+                json.WriteStringValue(s.FirstName);
+                json.WriteStringValue(s.LastName);
+                json.WriteStringValue(s.City);
+                json.WriteStringValue(s.State);
+                json.WriteStringValue(s.PostalCode);
+                json.WriteStringValue(s.Comment);
+                json.WriteStringValue(s.SignedAt.UtcDateTime.ToString("O", CultureInfo.InvariantCulture));
+                json.WriteEndArray();
+            }
+            json.WriteEndArray();
+        }
+        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+    }
+}

@@ -13,6 +13,6 @@ public sealed record BenchOptions(int Signatures, int Concurrency, int RawOperat
         }
         var root = LocalSettings.FindRoot() ?? throw new InvalidOperationException("Run the benchmark from inside the repository.");
         return new BenchOptions(Int("--signatures", 20_000), Int("--concurrency", 64), Int("--raw", 3_000), !args.Contains("--no-write"), root,
-            Int("--shards", 8), Int("--enqueuers", 2), Int("--delivery", 0));
+            Int("--shards", 8), Int("--enqueuers", 1), Int("--delivery", 0));
     }
 }

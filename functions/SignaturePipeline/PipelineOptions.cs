@@ -31,7 +31,7 @@ public sealed class PipelineOptions
 
     /// <summary>Enqueue calls in flight at once. Each carries every signature that arrived while the others were busy.</summary>
     [Range(1, 64)]
-    public int MaxConcurrentEnqueues { get; set; } = 2;
+    public int MaxConcurrentEnqueues { get; set; } = 1;
 
     /// <summary>The public address of the HTTP host, for links in receipts and emails. Empty: taken from each request.</summary>
     public string? PublicBaseUrl { get; set; }

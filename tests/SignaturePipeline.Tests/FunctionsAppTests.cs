@@ -113,6 +113,17 @@ public sealed partial class FunctionsAppTests
     }
 
     [Fact]
+    public void Every_timer_schedule_setting_is_deployed_by_the_Bicep()
+    {
+        // A %Setting% the host cannot resolve keeps the whole function from loading in Azure.
+        var bicep = File.ReadAllText(Path.Combine(Root, "infra", "app", "api.bicep"));
+        var timers = File.ReadAllText(Path.Combine(AppFolder, "TimerFunctions.cs"));
+        var named = SettingReference().Matches(timers).Select(m => m.Groups["name"].Value).ToList();
+        Assert.NotEmpty(named);
+        Assert.All(named, name => Assert.Contains(name + ":", bicep));
+    }
+
+    [Fact]
     public void The_app_uses_the_web_application_builder_and_never_the_worker_defaults()
     {
         var program = File.ReadAllText(Path.Combine(AppFolder, "Program.cs"));

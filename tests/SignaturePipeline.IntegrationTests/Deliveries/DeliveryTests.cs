@@ -57,6 +57,36 @@ public sealed class DeliveryTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task A_held_signature_is_not_delivered_until_an_organizer_releases_it_and_then_once()
+    {
+        await using var h = await StartAsync(azurite);
+        var id = await h.PetitionAsync(President);
+        await h.SignNamedAsync(id, 2, "CA");
+        // A throwaway mailbox: stored and held for review, out of the count and out of the delivery index.
+        var hmac = h.Services.GetRequiredService<Security.Hmac>();
+        var batch = Receipts.ReceiptId.NewBatch();
+        var held = new QueuedSignature(Receipts.ReceiptId.Create(hmac, batch, 0).Value, id, h.Clock.GetUtcNow(),
+            Signer("Held", "Back", "CA", email: "burner@mailinator.com"));
+        await h.Services.GetRequiredService<SignatureProcessor>().ProcessAsync(
+            new SignatureMessage(SignatureMessage.CurrentSchema, [held]).Serialize(), Guid.NewGuid().ToString(), 1, CancellationToken.None);
+        h.PassSafetyMargin();
+
+        Assert.Equal((DeliveryOutcome.Delivered, 2L), Assert.Single(await h.DeliverAsync(id)) is var first ? (first.Outcome, first.Count) : default);
+
+        var released = await h.Services.GetRequiredService<SignaturePipeline.Abuse.ReviewHandlers>().ReleaseAsync(id, null, all: true, CancellationToken.None);
+        Assert.NotNull(released);
+        h.PassSafetyMargin();
+        h.Clock.Offset += TimeSpan.FromDays(7);
+        var second = Assert.Single(await h.DeliverAsync(id));
+        Assert.Equal((DeliveryOutcome.Delivered, 1L), (second.Outcome, second.Count));
+        var rows = CsvRows(await h.FileAsync(id, "president", h.Week, DeliveryFiles.CsvName));
+        Assert.Equal("Back", Assert.Single(rows)[1]);
+
+        h.Clock.Offset += TimeSpan.FromDays(7);
+        Assert.Equal(DeliveryOutcome.NothingNew, Assert.Single(await h.DeliverAsync(id)).Outcome);
+    }
+
+    [Fact]
     public async Task Week_two_holds_only_the_new_signatures_with_correct_cumulative_totals()
     {
         await using var h = await StartAsync(azurite);

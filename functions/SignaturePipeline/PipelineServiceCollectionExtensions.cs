@@ -47,9 +47,16 @@ public static class PipelineServiceCollectionExtensions
         services.AddOptions<Confirmation.ConfirmationOptions>().Bind(configuration.GetSection(Confirmation.ConfirmationOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<Abuse.AbuseOptions>().Bind(configuration.GetSection(Abuse.AbuseOptions.Section)).ValidateDataAnnotations()
             .Validate(o => o.Captcha == "none" || !string.IsNullOrWhiteSpace(o.CaptchaSecret), "Abuse:CaptchaSecret is required when Abuse:Captcha is turnstile or hcaptcha.")
+            .Validate(o => CanonicalEmailRules.TryFromSettings(o.DomainAliases, o.PlusTagDomains, o.DotInsensitiveDomains, out _),
+                "Abuse:DomainAliases (alias.example=mailbox.example,…), Abuse:PlusTagDomains or Abuse:DotInsensitiveDomains is malformed.")
             .ValidateOnStart();
         services.AddOptions<Privacy.PrivacyOptions>().Bind(configuration.GetSection(Privacy.PrivacyOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddHttpClient(Abuse.CaptchaVerifier.HttpClientName);
+        services.AddSingleton(sp =>
+        {
+            var abuse = sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<Abuse.AbuseOptions>>().Value;
+            return CanonicalEmailRules.FromSettings(abuse.DomainAliases, abuse.PlusTagDomains, abuse.DotInsensitiveDomains);
+        });
         services.AddSingleton<Abuse.AbuseGuard>();
         services.AddSingleton<Abuse.CaptchaVerifier>();
         services.AddSingleton<Abuse.DisposableDomains>();

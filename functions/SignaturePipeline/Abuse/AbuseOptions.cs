@@ -44,6 +44,15 @@ public sealed class AbuseOptions
 
     /// <summary>Domains whose addresses are flagged as disposable, on top of the shipped list (comma-separated).</summary>
     public string? ExtraDisposableDomains { get; set; }
+
+    /// <summary>More domain aliases, "alias.example=mailbox.example,…" (see <see cref="Signatures.CanonicalEmailRules"/>).</summary>
+    public string? DomainAliases { get; set; }
+
+    /// <summary>More domains whose "+tag" addresses reach the base mailbox, comma-separated.</summary>
+    public string? PlusTagDomains { get; set; }
+
+    /// <summary>More domains that ignore dots in the local part, as Gmail does, comma-separated.</summary>
+    public string? DotInsensitiveDomains { get; set; }
 }
 
 /// <summary>Why a signature is held. Stored in the row's <c>Flag</c>; shown to organizers, never to the signer.</summary>

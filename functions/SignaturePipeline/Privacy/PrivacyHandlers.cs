@@ -15,6 +15,7 @@ public sealed record RetentionSummary(int Petitions, int Anonymised);
 /// Signers' rights and organizers' data: erasure on request, the CSV export, and anonymisation after the retention period.
 /// </summary>
 public sealed class PrivacyHandlers(
+    CanonicalEmailRules emailRules,
     PetitionStore petitions,
     SignatureStore signatures,
     Operations.TimerRunLog timerRuns,
@@ -35,7 +36,7 @@ public sealed class PrivacyHandlers(
     {
         if (await petitions.ReadAsync(petitionId, ct).ConfigureAwait(false) is null) return ErasureOutcome.PetitionNotFound;
         if (!CanonicalEmail.TryNormalize(email, out var normalized)) return ErasureOutcome.EmailInvalid;
-        var (shard, rowKey) = signatures.KeyOf(petitionId, CanonicalEmail.Canonicalize(normalized));
+        var (shard, rowKey) = signatures.KeyOf(petitionId, CanonicalEmail.Canonicalize(normalized, emailRules));
         var result = await signatures.RemoveAsync(petitionId, shard, rowKey, "erasure_request", clock.GetUtcNow(), ct).ConfigureAwait(false);
         return result.Outcome switch
         {

@@ -11,7 +11,7 @@ namespace SignaturePipeline.Signatures;
 /// </summary>
 public static partial class CanonicalEmail
 {
-    private static readonly Dictionary<string, string> DomainAliases = new(StringComparer.Ordinal)
+    internal static readonly Dictionary<string, string> DomainAliases = new(StringComparer.Ordinal)
     {
         ["googlemail.com"] = "gmail.com",
         ["me.com"] = "icloud.com",
@@ -21,7 +21,7 @@ public static partial class CanonicalEmail
         ["pm.me"] = "proton.me",
     };
 
-    private static readonly HashSet<string> PlusTagDomains = new(StringComparer.Ordinal)
+    internal static readonly HashSet<string> PlusTagDomains = new(StringComparer.Ordinal)
     {
         "gmail.com", "outlook.com", "hotmail.com", "live.com", "msn.com", "icloud.com",
         "proton.me", "fastmail.com", "fastmail.fm", "zoho.com", "yandex.com", "yandex.ru", "gmx.com",
@@ -55,19 +55,20 @@ public static partial class CanonicalEmail
         return true;
     }
 
-    /// <summary>The de-duplication identity of an already normalized address.</summary>
-    public static string Canonicalize(string normalized)
+    /// <summary>The de-duplication identity of an already normalized address, under the built-in rules or <paramref name="rules"/>.</summary>
+    public static string Canonicalize(string normalized, CanonicalEmailRules? rules = null)
     {
+        rules ??= CanonicalEmailRules.Default;
         var at = normalized.LastIndexOf('@');
         var local = normalized[..at];
         var domain = normalized[(at + 1)..];
-        if (DomainAliases.TryGetValue(domain, out var alias)) domain = alias;
-        if (PlusTagDomains.Contains(domain))
+        if (rules.DomainAliases.TryGetValue(domain, out var alias)) domain = alias;
+        if (rules.PlusTagDomains.Contains(domain))
         {
             var plus = local.IndexOf('+');
             if (plus > 0) local = local[..plus];
         }
-        if (domain == "gmail.com") local = local.Replace(".", "", StringComparison.Ordinal);
+        if (rules.DotInsensitiveDomains.Contains(domain)) local = local.Replace(".", "", StringComparison.Ordinal);
         return local + "@" + domain;
     }
 

@@ -17,6 +17,7 @@ public sealed class SignatureProcessor(
     ReceiptStore receipts,
     Confirmation.SignerMailer mailer,
     Abuse.DisposableDomains disposable,
+    CanonicalEmailRules emailRules,
     TableServiceClient tables,
     TimeProvider clock,
     ILogger<SignatureProcessor> logger)
@@ -67,7 +68,7 @@ public sealed class SignatureProcessor(
                 results.Add(new Receipt(item.ReceiptId, item.PetitionId, ReceiptStatus.Rejected, "petition_closed", null, "This petition is no longer collecting signatures."));
                 continue;
             }
-            var errors = SignatureRules.Validate(item.Signature, out var valid);
+            var errors = SignatureRules.Validate(item.Signature, out var valid, emailRules);
             if (errors.Count > 0)
             {
                 var first = errors[0];

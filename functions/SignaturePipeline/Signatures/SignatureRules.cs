@@ -34,7 +34,7 @@ public static partial class SignatureRules
         public const string CommentInvalidCharacters = "comment_invalid_characters";
     }
 
-    public static IReadOnlyList<FieldError> Validate(SignatureInput input, out ValidSignature? signature)
+    public static IReadOnlyList<FieldError> Validate(SignatureInput input, out ValidSignature? signature, CanonicalEmailRules? emailRules = null)
     {
         var errors = new List<FieldError>();
         var first = ValidateName(input.FirstName, "firstName", "first name", errors);
@@ -46,7 +46,7 @@ public static partial class SignatureRules
         else if (!CanonicalEmail.TryNormalize(Text.Normalize(input.Email), out email))
             errors.Add(new("email", Codes.EmailInvalid, "Enter a valid email address, like name@example.com."));
         else
-            canonical = CanonicalEmail.Canonicalize(email);
+            canonical = CanonicalEmail.Canonicalize(email, emailRules);
 
         var country = NormalizeCountry(input.Country);
         if (country is null)

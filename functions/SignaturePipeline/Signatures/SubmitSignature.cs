@@ -24,6 +24,7 @@ public sealed class SubmitSignatureHandler(
     SignatureEnqueuer queue,
     Abuse.AbuseGuard guard,
     Abuse.CaptchaVerifier captcha,
+    CanonicalEmailRules emailRules,
     TimeProvider clock,
     ILogger<SubmitSignatureHandler> logger)
 {
@@ -42,7 +43,7 @@ public sealed class SubmitSignatureHandler(
         if (petition is null) return new SubmitResult.PetitionNotFound(petitionId);
         if (!petition.IsOpen) return new SubmitResult.PetitionClosed(petition);
 
-        var errors = SignatureRules.Validate(input, out var valid);
+        var errors = SignatureRules.Validate(input, out var valid, emailRules);
         if (errors.Count > 0) return new SubmitResult.Invalid(errors, petition);
 
         // The normalized fields travel, so the processor re-validates exactly what intake accepted.

@@ -108,6 +108,25 @@ public sealed class ProcessorTests(AzuriteFixture azurite) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Canonicalisation_rules_from_settings_decide_what_counts_as_one_person()
+    {
+        await using var services = await azurite.BuildServicesAsync(new Dictionary<string, string?>
+        {
+            ["Abuse:DomainAliases"] = "alumni.example.edu=example.edu",
+            ["Abuse:PlusTagDomains"] = "example.edu",
+        });
+        var id = AzuriteFixture.NewPetitionId();
+        await services.GetRequiredService<PetitionHandlers>().SaveAsync(id, AzuriteFixture.Definition(), CancellationToken.None);
+        var hmac = services.GetRequiredService<Hmac>();
+        var batch = ReceiptId.NewBatch();
+        var message = new SignatureMessage(SignatureMessage.CurrentSchema,
+            new[] { Signer("ana@example.edu"), Signer("ana+petition@alumni.example.edu") }
+                .Select((s, i) => new QueuedSignature(ReceiptId.Create(hmac, batch, i).Value, id, DateTimeOffset.UtcNow, s)).ToList());
+        var summary = await services.GetRequiredService<SignatureProcessor>().ProcessAsync(message.Serialize(), "rules", 1, CancellationToken.None);
+        Assert.Equal((1, 1), (summary.Counted, summary.Duplicates));
+    }
+
+    [Fact]
     public async Task A_petition_closed_after_intake_rejects_with_a_recorded_reason()
     {
         var petition = await NewPetitionAsync(status: "closed");

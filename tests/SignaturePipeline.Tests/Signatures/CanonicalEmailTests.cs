@@ -60,3 +60,25 @@ public sealed class CanonicalEmailTests
     public void A_local_part_over_64_characters_is_invalid() =>
         Assert.False(CanonicalEmail.TryNormalize(new string('a', 65) + "@example.org", out _));
 }
+
+public sealed class CanonicalEmailRulesTests
+{
+    [Fact]
+    public void Configured_aliases_tags_and_dots_fold_an_organizations_addresses_into_one_mailbox()
+    {
+        var rules = CanonicalEmailRules.FromSettings("alumni.example.edu=example.edu", "example.edu", "example.edu");
+        Assert.Equal("anamaria@example.edu", CanonicalEmail.Canonicalize("ana.maria+petition@alumni.example.edu", rules));
+        Assert.Equal("jdoe@gmail.com", CanonicalEmail.Canonicalize("j.doe+x@googlemail.com", rules));
+    }
+
+    [Fact]
+    public void Without_settings_the_built_in_rules_apply() =>
+        Assert.Equal("ana.maria+x@example.edu", CanonicalEmail.Canonicalize("ana.maria+x@example.edu", CanonicalEmailRules.FromSettings(null, "", null)));
+
+    [Theory]
+    [InlineData("no-equals-sign", null)]
+    [InlineData("a.example=not a domain", null)]
+    [InlineData(null, "bad domain")]
+    public void A_malformed_rule_fails_at_start_with_a_message(string? aliases, string? plusTags) =>
+        Assert.Throws<FormatException>(() => CanonicalEmailRules.FromSettings(aliases, plusTags, null));
+}

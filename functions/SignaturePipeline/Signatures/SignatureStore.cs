@@ -53,6 +53,8 @@ public sealed class SignatureStore(TableServiceClient tables, Hmac hmac, IOption
 
     public const string OutboxRowPrefix = "m_";
     public const string StatusProperty = "Status";
+    /// <summary>On a counted row: the key of the delivery index row that lists it, so removing it can take it out there too.</summary>
+    public const string IndexRowProperty = "IndexRow";
 
     // Azure's limit is 100 operations per transaction: signature and outbox rows, their index row and the counter.
     public const int MaxInsertsPerTransaction = 98;
@@ -187,9 +189,12 @@ public sealed class SignatureStore(TableServiceClient tables, Hmac hmac, IOption
             var countedAt = clock.GetUtcNow();
             var actions = new List<TableTransactionAction>(remaining.Count * 2 + 2);
             var owners = new List<int>(remaining.Count * 2);
+            var indexKey = counted.Count > 0 ? IndexRowKeyOf(countedAt, counted[0].RowKey) : null;
             for (var i = 0; i < remaining.Count; i++)
             {
-                actions.Add(new TableTransactionAction(TableTransactionActionType.Add, ToEntity(partitionKey, remaining[i])));
+                var signatureRow = ToEntity(partitionKey, remaining[i]);
+                if (indexKey is not null && remaining[i].Status == SignatureRowStatus.Counted) signatureRow[IndexRowProperty] = indexKey;
+                actions.Add(new TableTransactionAction(TableTransactionActionType.Add, signatureRow));
                 owners.Add(i);
                 if (remaining[i].MailKind is { } kind)
                 {
@@ -292,9 +297,22 @@ public sealed class SignatureStore(TableServiceClient tables, Hmac hmac, IOption
         if (items.Count is 0 or > MaxInsertsPerTransaction)
             throw new ArgumentOutOfRangeException(nameof(items), $"A transaction holds 1 to {MaxInsertsPerTransaction} signatures.");
         var rows = new List<TableEntity>(items.Count + 1);
-        rows.AddRange(items.Select(p => ToEntity(partitionKey, p)));
-        rows.Add(IndexRowOf(partitionKey, items, countedAt));
+        var index = IndexRowOf(partitionKey, items, countedAt);
+        rows.AddRange(items.Select(p => { var row = ToEntity(partitionKey, p); row[IndexRowProperty] = index.RowKey; return row; }));
+        rows.Add(index);
         return rows;
+    }
+
+    /// <summary>The index row's signers without the one <paramref name="signatureRow"/> describes; null when it is not listed there.</summary>
+    private static List<IndexedSigner>? WithoutSigner(TableEntity indexRow, TableEntity signatureRow)
+    {
+        var signers = IndexedSigner.ReadSigners(indexRow).ToList();
+        var at = signers.FindIndex(s => s.FirstName == (signatureRow.GetString("FirstName") ?? "") && s.LastName == (signatureRow.GetString("LastName") ?? "")
+            && s.PostalCode == (signatureRow.GetString("PostalCode") ?? "") && s.State == (signatureRow.GetString("State") ?? "")
+            && s.Comment == (signatureRow.GetString("Comment") ?? ""));
+        if (at < 0) return null;
+        signers.RemoveAt(at);
+        return signers;
     }
 
     /// <summary>The delivery index row of the counted signatures of one transaction.</summary>
@@ -480,8 +498,23 @@ public sealed class SignatureStore(TableServiceClient tables, Hmac hmac, IOption
                 var signer = new IndexedSigner(e.GetString("FirstName") ?? "", e.GetString("LastName") ?? "", e.GetString("City") ?? "",
                     e.GetString("State") ?? "", e.GetString("PostalCode") ?? "", e.GetString("Comment") ?? "",
                     (e.GetDateTimeOffset("SignedAt") ?? countedAt).ToUniversalTime());
+                var key = IndexRowKeyOf(countedAt, rowKey);
+                entity[IndexRowProperty] = key;
                 actions.Add(new TableTransactionAction(TableTransactionActionType.Add,
-                    IndexedSigner.ToIndexEntity(pk, IndexRowKeyOf(countedAt, rowKey), countedAt, [signer])));
+                    IndexedSigner.ToIndexEntity(pk, key, countedAt, [signer])));
+            }
+            else if ((delta < 0 || change.ErasePersonalData) && row.Entity.GetString(IndexRowProperty) is { } indexKey)
+            {
+                // Out of the count, or erased: out of the delivery index too, in the same transaction, so no later delivery
+                // lists the signer and no index row keeps their name or comment.
+                entity.Remove(IndexRowProperty);
+                var index = await _table.GetEntityIfExistsAsync<TableEntity>(pk, indexKey, cancellationToken: ct).ConfigureAwait(false);
+                if (index.HasValue && WithoutSigner(index.Value!, row.Entity) is { } rewritten)
+                    actions.Add(rewritten.Count == 0
+                        ? new TableTransactionAction(TableTransactionActionType.Delete, index.Value!, index.Value!.ETag)
+                        : new TableTransactionAction(TableTransactionActionType.UpdateReplace,
+                            IndexedSigner.ToIndexEntity(pk, indexKey, index.Value!.GetDateTimeOffset(IndexedSigner.CountedAtProperty) ?? clock.GetUtcNow(), rewritten),
+                            index.Value!.ETag));
             }
             if (delta != 0)
             {

@@ -54,8 +54,13 @@ public sealed class FloodTests(AzuriteFixture azurite)
         var real = Enumerable.Range(1, 6).Select(i => $"person{i}@example.org").ToList();
         for (var i = 0; i < real.Count; i++) receipts.Add(await PostFromAsync(h.Client, petition, $"198.51.100.{i + 1}", Signer(real[i])));
         // One person signs ten times through Gmail aliases, from home.
+        // Each alias is processed before the next is posted: otherwise a later, rate-flagged alias can reach the store
+        // first and hold the person's only row, which is correct behaviour but not the count this test asserts.
         for (var i = 0; i < 10; i++)
+        {
             receipts.Add(await PostFromAsync(h.Client, petition, "198.51.100.77", Signer(i % 2 == 0 ? $"a.l.i.a.s+{i}@gmail.com" : $"ALIAS+{i}@googlemail.com")));
+            await WaitForFinalAsync(h.Client, receipts[^1]);
+        }
         // A bot floods from one address with mailboxes it owns, and confirms every email it gets.
         for (var i = 0; i < 40; i++) receipts.Add(await PostFromAsync(h.Client, petition, "203.0.113.66", Signer($"bot{i}@botfarm.example")));
         // Another fills the honeypot; another uses throwaway mailboxes from many addresses.

@@ -87,6 +87,25 @@ public sealed class DeliveryTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task A_signer_erased_before_the_delivery_is_not_delivered_and_leaves_no_name_in_the_index()
+    {
+        await using var h = await StartAsync(azurite);
+        var id = await h.PetitionAsync(President);
+        await h.SignAsync(id, Signer("Kept", "Signer", "CA"), Signer("Gone", "Erased", "CA", comment: "private words", email: "gone@example.org"));
+
+        await h.Services.GetRequiredService<SignaturePipeline.Privacy.PrivacyHandlers>().EraseAsync(id, "gone@example.org", CancellationToken.None);
+        var index = h.Services.GetRequiredService<Azure.Data.Tables.TableServiceClient>().GetTableClient(Storage.TableNames.Signatures);
+        var filter = Azure.Data.Tables.TableClient.CreateQueryFilter($"PartitionKey ge {id} and PartitionKey lt {id + "~"} and RowKey ge {SignatureStore.IndexRowPrefix} and RowKey lt {SignatureStore.IndexRowEnd}");
+        await foreach (var row in index.QueryAsync<Azure.Data.Tables.TableEntity>(filter))
+            Assert.DoesNotContain(IndexedSigner.ReadSigners(row), s => s.LastName == "Erased" || s.Comment.Contains("private", StringComparison.Ordinal));
+
+        var result = Assert.Single(await h.DeliverAsync(id));
+        Assert.Equal((DeliveryOutcome.Delivered, 1L), (result.Outcome, result.Count));
+        var rows = CsvRows(await h.FileAsync(id, "president", h.Week, DeliveryFiles.CsvName));
+        Assert.Equal("Signer", Assert.Single(rows)[1]);
+    }
+
+    [Fact]
     public async Task Week_two_holds_only_the_new_signatures_with_correct_cumulative_totals()
     {
         await using var h = await StartAsync(azurite);

@@ -67,6 +67,9 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
             ["Email__Transport"] = "pickup",
             ["Email__PickupDirectory"] = mail,
             ["SendMilestoneEmailsSchedule"] = "0 0 0 1 1 *",
+            ["CompileWeeklyDeliveriesSchedule"] = "0 0 0 1 1 *",
+            // The shortest margin the pipeline accepts: longer than a commit may take, so no transaction in flight is skipped.
+            ["Deliveries__SafetyMarginSeconds"] = "90",
             ["Logging__LogLevel__Default"] = "Warning",
         };
         var hostA = new HostProcess("A", AzuriteProcess.FreePort(), environment);
@@ -181,6 +184,23 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
             var (expectedEmails, emails) = await MilestoneEmailsAsync(services, petition, mail);
             Assert.Equal(expectedEmails, emails);
 
+            // The due delivery: once every signature is past the safety margin, deliveries are asked for four times at
+            // once (both hosts, the admin route and the timer), and host A is killed while they run, then restarted.
+            await Task.Delay(TimeSpan.FromSeconds(92));
+            var deliveryRuns = hosts.Where(h => h.IsRunning).SelectMany(h => new[] { DeliverAsync(h, petition), RunTimerAsync(h, "CompileWeeklyDeliveries") }).ToList();
+            await Task.Delay(300);
+            hostA.Kill();
+            await Task.WhenAll(deliveryRuns);
+            await hostA.StartAsync(TimeSpan.FromSeconds(60));
+            await Task.WhenAll(hosts.Select(h => DeliverAsync(h, petition)));
+            var deliveries = await services.GetRequiredService<SignaturePipeline.Deliveries.DeliveryStore>().ListAsync(petition, null, CancellationToken.None);
+            var delivery = Assert.Single(deliveries);
+            Assert.Equal((SignaturePipeline.Deliveries.DeliveryState.Sent, recount.Total), (delivery.State, delivery.Count));
+            var deliveryEmails = (Directory.Exists(mail) ? Directory.GetFiles(mail, "*.eml") : [])
+                .Select(f => MimeMessage.Load(f).Headers[EmailSender.KeyHeader] ?? "")
+                .Count(k => k.StartsWith($"delivery:{petition}:", StringComparison.Ordinal));
+            Assert.Equal(2, deliveryEmails); // the target's and the organizers' copy, each once
+
             var figures = new Dictionary<string, string>
             {
                 ["signatures posted"] = Signatures.ToString("N0", CultureInfo.InvariantCulture),
@@ -197,6 +217,7 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
                 ["5xx answers retried by the load generator"] = posted.Sum(p => p.ServerErrors).ToString("N0", CultureInfo.InvariantCulture),
                 ["connection failures retried"] = posted.Sum(p => p.ConnectionErrors).ToString("N0", CultureInfo.InvariantCulture),
                 ["milestone emails (expected / sent)"] = $"{expectedEmails} / {emails}",
+                ["deliveries due / compiled (4 overlapping runs, a host killed mid-run)"] = $"1 / {deliveries.Count}, {delivery.Count:N0} signers, 2 emails",
             };
             foreach (var (fault, at) in faultClock.OrderBy(f => f.Value))
                 figures[$"recovery after {fault}: to the first 202 of a request sent after it"] = firstAcceptAfter.TryGetValue(fault, out var back) ? $"{back - at:F1} s" : "n/a";
@@ -344,6 +365,22 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
         }
     }
 
+    private static async Task DeliverAsync(HostProcess host, string petition)
+    {
+        using var client = new HttpClient { BaseAddress = host.Address, Timeout = TimeSpan.FromSeconds(60) };
+        client.DefaultRequestHeaders.Add("x-functions-key", AdminKey);
+        try { await client.PostAsync($"/api/admin/petitions/{petition}/deliveries", null); }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { }
+    }
+
+    private static async Task RunTimerAsync(HostProcess host, string function)
+    {
+        using var client = new HttpClient { BaseAddress = host.Address, Timeout = TimeSpan.FromSeconds(60) };
+        client.DefaultRequestHeaders.Add("x-functions-key", AdminKey);
+        try { await client.PostAsync($"/admin/functions/{function}", new StringContent("{}")); }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { }
+    }
+
     private static async Task RunMilestonesAsync(HostProcess host)
     {
         using var client = new HttpClient { BaseAddress = host.Address, Timeout = TimeSpan.FromSeconds(30) };
@@ -441,6 +478,7 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
         foreach (var fault in faults) md.AppendLine(CultureInfo.InvariantCulture, $"- {fault}");
         md.AppendLine("- storage killed and restarted a second time; host A killed and restarted a second time");
         md.AppendLine("- milestone timers run on both hosts at once, twice each, every 1.5 s");
+        md.AppendLine("- after the load: the weekly delivery asked for four times at once on both hosts, host A killed mid-run and restarted, then asked again");
         md.AppendLine();
         md.AppendLine("| figure | value |");
         md.AppendLine("| --- | ---: |");

@@ -102,7 +102,7 @@ public static class PipelineBenchmark
         md.AppendLine("## Intake → queue → store (issue 3)");
         md.AppendLine();
         md.AppendLine(CultureInfo.InvariantCulture, $"Measured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {Machine.Describe()}.");
-        md.AppendLine(CultureInfo.InvariantCulture, $"{options.Signatures:N0} unique signatures posted as JSON by {options.Concurrency} concurrent clients over HTTP/1.1 keep-alive to the local host, which processes them at the same time (shards: {options.Shards}, {options.Enqueuers} concurrent enqueues, group commit up to 200 signatures per message). Raw rates: {options.RawOperations:N0} single operations from 16 concurrent callers.");
+        md.AppendLine(CultureInfo.InvariantCulture, $"{options.Signatures:N0} unique signatures posted as JSON by {options.Concurrency} concurrent clients over HTTP/1.1 keep-alive to the local host, three ways: to intake alone (queue trigger off), then the resulting backlog processed, then {options.Signatures:N0} more posted while the processors run (shards: {options.Shards}, {options.Enqueuers} concurrent enqueue, group commit up to 200 signatures per message). Raw rates: {options.RawOperations:N0} single operations from 16 concurrent callers.");
         md.AppendLine();
         md.AppendLine("| measure | value | target | |");
         md.AppendLine("| --- | ---: | --- | --- |");

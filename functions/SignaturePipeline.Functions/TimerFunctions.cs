@@ -25,4 +25,8 @@ public sealed class TimerFunctions(MilestoneNotifier milestones, DeliveryCompile
     [Function(DeliveryCompiler.FunctionName)]
     public Task CompileWeeklyDeliveries([TimerTrigger("%CompileWeeklyDeliveriesSchedule%")] TimerInfo timer, CancellationToken ct) =>
         deliveries.RunAsync(ct);
+
+    [Function(DeliveryCompiler.FinishFunctionName)]
+    public Task FinishDeliveries([TimerTrigger("%FinishDeliveriesSchedule%")] TimerInfo timer, CancellationToken ct) =>
+        deliveries.FinishAsync(ct);
 }

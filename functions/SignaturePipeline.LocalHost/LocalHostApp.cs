@@ -50,6 +50,8 @@ public static class LocalHostApp
             (sp, ct) => sp.GetRequiredService<Privacy.PrivacyHandlers>().RunRetentionAsync(ct)));
         services.AddSingleton(new TimerFunction(DeliveryCompiler.FunctionName, DeliveryCompiler.ScheduleSetting, DeliveryCompiler.DefaultSchedule,
             (sp, ct) => sp.GetRequiredService<DeliveryCompiler>().RunAsync(ct)));
+        services.AddSingleton(new TimerFunction(DeliveryCompiler.FinishFunctionName, DeliveryCompiler.FinishScheduleSetting, DeliveryCompiler.DefaultFinishSchedule,
+            (sp, ct) => sp.GetRequiredService<DeliveryCompiler>().FinishAsync(ct)));
 
         services.AddSingleton<QueueTriggerHost>();
         services.AddHostedService(sp => sp.GetRequiredService<QueueTriggerHost>());

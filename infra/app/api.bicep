@@ -158,6 +158,7 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
       // NCRONTAB (six fields, with seconds), evaluated in UTC.
       SendMilestoneEmailsSchedule: '0 */5 * * * *'
       CompileWeeklyDeliveriesSchedule: '0 0 13 * * 1'
+      FinishDeliveriesSchedule: '0 */10 * * * *'
       // Timer schedules must exist as app settings: a %Setting% the host cannot resolve stops the function from loading.
       SendSignerEmailsSchedule: '0 */2 * * * *'
       AnonymiseClosedPetitionsSchedule: '0 30 3 * * *'

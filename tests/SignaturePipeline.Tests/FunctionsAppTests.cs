@@ -110,6 +110,8 @@ public sealed partial class FunctionsAppTests
         Assert.Contains($"[TimerTrigger(\"%{SignaturePipeline.Deliveries.DeliveryCompiler.ScheduleSetting}%\")]", timers);
         Assert.Contains($"[Function({nameof(SignaturePipeline.Deliveries.DeliveryCompiler)}.FunctionName)]", timers);
         Assert.Equal("CompileWeeklyDeliveries", SignaturePipeline.Deliveries.DeliveryCompiler.FunctionName);
+        Assert.Contains($"[TimerTrigger(\"%{SignaturePipeline.Deliveries.DeliveryCompiler.FinishScheduleSetting}%\")]", timers);
+        Assert.Contains($"[Function({nameof(SignaturePipeline.Deliveries.DeliveryCompiler)}.FinishFunctionName)]", timers);
     }
 
     [Fact]

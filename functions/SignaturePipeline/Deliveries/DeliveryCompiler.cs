@@ -78,11 +78,19 @@ public sealed class DeliveryCompiler(
     /// <summary>Mondays at 13:00 UTC: the morning in US Eastern time, the start of a working week in a governor's office.</summary>
     public const string DefaultSchedule = "0 0 13 * * 1";
 
-    /// <summary>Long enough to compile a million signers and send (about a minute here); a crashed run's claim frees itself after this.</summary>
-    public static readonly TimeSpan ClaimLease = TimeSpan.FromMinutes(20);
-
-    /// <summary>Shorter than the lease, so no run is still writing files or sending when another may take over.</summary>
+    /// <summary>
+    /// A run that hangs (a stalled storage call, a relay that never answers) gives the delivery up after this, although
+    /// its claim is renewed while it runs: a million signers compile and send in about a minute here.
+    /// </summary>
     public static readonly TimeSpan WorkDeadline = TimeSpan.FromMinutes(15);
+
+    /// <summary>
+    /// The sweep that finishes deliveries a run left unsent (its host died, the relay was down): every ten minutes, so a
+    /// crash on Monday morning still delivers on Monday morning, not a week later. It records nothing new.
+    /// </summary>
+    public const string FinishFunctionName = "FinishDeliveries";
+    public const string FinishScheduleSetting = "FinishDeliveriesSchedule";
+    public const string DefaultFinishSchedule = "0 */10 * * * *";
 
     public const int MaxHighlights = 5;
 
@@ -102,6 +110,40 @@ public sealed class DeliveryCompiler(
         logger.LogInformation("Delivery run {Run}: {Petitions} petitions, {Targets} targets, {Delivered} delivered, {AlreadyDelivered} already delivered this week, {NothingNew} with nothing new, {Busy} busy elsewhere, {Failed} failed",
             run, summary.Petitions, summary.Targets, summary.Delivered, summary.AlreadyDelivered, summary.NothingNew, summary.Busy, summary.Failed);
         await timerRuns.RecordAsync(FunctionName, ct).ConfigureAwait(false);
+        return summary;
+    }
+
+    /// <summary>
+    /// The sweep: every recorded delivery not yet sent, of any petition (a closed one's last week too), oldest week first.
+    /// Windows are fixed when recorded, so finishing late changes nothing in what is delivered.
+    /// </summary>
+    public async Task<DeliveryRunSummary> FinishAsync(CancellationToken ct)
+    {
+        var run = Guid.NewGuid().ToString("N");
+        var results = new List<TargetDeliveryResult>();
+        var all = await petitions.ListAsync(ct).ConfigureAwait(false);
+        foreach (var petition in all)
+        {
+            List<DeliveryRecord> unsent;
+            try
+            {
+                unsent = (await store.ListAsync(petition.Id, null, ct).ConfigureAwait(false))
+                    .Where(r => r.State != DeliveryState.Sent)
+                    .OrderBy(r => r.Week, StringComparer.Ordinal).ThenBy(r => r.TargetId, StringComparer.Ordinal).ToList();
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+            {
+                logger.LogError(e, "Listing the deliveries of {PetitionId} failed this sweep", petition.Id);
+                continue;
+            }
+            foreach (var record in unsent)
+                results.Add(await CompleteAsync(petition, record, run, ct).ConfigureAwait(false));
+        }
+        var summary = DeliveryRunSummary.Of(all.Count, results);
+        if (results.Count > 0)
+            logger.LogInformation("Delivery sweep {Run}: {Unsent} unsent deliveries found, {Delivered} delivered, {Busy} busy elsewhere, {Failed} failed",
+                run, summary.Targets, summary.Delivered, summary.Busy, summary.Failed);
+        await timerRuns.RecordAsync(FinishFunctionName, ct).ConfigureAwait(false);
         return summary;
     }
 
@@ -192,36 +234,53 @@ public sealed class DeliveryCompiler(
     private async Task<TargetDeliveryResult> CompleteAsync(Petition petition, DeliveryRecord record, string run, CancellationToken ct)
     {
         if (record.State == DeliveryState.Sent) return new(record.TargetId, record.Week, DeliveryOutcome.AlreadyDelivered, record.Count, null);
-        var now = clock.GetUtcNow();
-        if (record.IsClaimedByOther(run, now)) return new(record.TargetId, record.Week, DeliveryOutcome.Busy, record.Count, null);
-        var claimed = await store.TryClaimAsync(record, run, now + ClaimLease, ct).ConfigureAwait(false);
-        if (claimed is null) return new(record.TargetId, record.Week, DeliveryOutcome.Busy, record.Count, null);
-
+        if (record.IsClaimedByOther(run, clock.GetUtcNow())) return new(record.TargetId, record.Week, DeliveryOutcome.Busy, record.Count, null);
+        DeliveryClaim? claim;
         try
         {
-            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            deadline.CancelAfter(WorkDeadline);
-            if (claimed.State == DeliveryState.Recorded)
-            {
-                var compiled = await CompileAsync(petition, claimed, deadline.Token).ConfigureAwait(false);
-                claimed = await store.TryUpdateAsync(compiled, deadline.Token).ConfigureAwait(false) ?? throw LostClaim(record);
-            }
-            claimed = await SendAsync(petition, claimed, deadline.Token).ConfigureAwait(false);
+            claim = await DeliveryClaim.TryTakeAsync(store, record, run, options.Value.ClaimLease, clock, logger, ct).ConfigureAwait(false);
         }
         catch (Exception e) when (!ct.IsCancellationRequested)
         {
-            logger.LogWarning(e, "Delivery of {PetitionId} to {TargetId} for {Week} not finished (attempt {Attempt}); the next run goes on from here",
-                claimed.PetitionId, claimed.TargetId, claimed.Week, claimed.Attempts);
-            await store.TryReleaseAsync(claimed, e.Message, newKey: e is EmailSendException { NothingSent: true }, CancellationToken.None).ConfigureAwait(false);
+            logger.LogError(e, "Claiming the delivery of {PetitionId} to {TargetId} for {Week} failed this run", record.PetitionId, record.TargetId, record.Week);
             return new(record.TargetId, record.Week, DeliveryOutcome.Failed, record.Count, e.Message);
         }
-        logger.LogInformation("Delivery of {PetitionId} to {TargetId} for {Week} sent: {Count} signers, {Cumulative} in all",
-            claimed.PetitionId, claimed.TargetId, claimed.Week, claimed.Count, claimed.CumulativeCount);
-        return new(record.TargetId, record.Week, DeliveryOutcome.Delivered, record.Count, null);
-    }
+        if (claim is null) return new(record.TargetId, record.Week, DeliveryOutcome.Busy, record.Count, null);
 
-    private static InvalidOperationException LostClaim(DeliveryRecord r) =>
-        new($"The claim on the delivery of {r.PetitionId} to {r.TargetId} for {r.Week} was lost; another run has taken it over.");
+        await using (claim.ConfigureAwait(false))
+        {
+            try
+            {
+                using var deadline = CancellationTokenSource.CreateLinkedTokenSource(claim.Token);
+                deadline.CancelAfter(WorkDeadline);
+                if (claim.Current.State == DeliveryState.Recorded)
+                {
+                    var compiled = await CompileAsync(petition, claim.Current, deadline.Token).ConfigureAwait(false);
+                    await claim.UpdateAsync(c => c with
+                    {
+                        State = compiled.State,
+                        SignersSha256 = compiled.SignersSha256,
+                        Manifest = compiled.Manifest,
+                        Highlights = compiled.Highlights,
+                    }, deadline.Token).ConfigureAwait(false);
+                }
+                await SendAsync(petition, claim, deadline.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (!ct.IsCancellationRequested)
+            {
+                var current = claim.Current;
+                var reason = claim.WasLost ? DeliveryClaim.LostClaim(current).Message : e.Message;
+                logger.LogWarning(e, "Delivery of {PetitionId} to {TargetId} for {Week} not finished (attempt {Attempt}); the next run goes on from here",
+                    current.PetitionId, current.TargetId, current.Week, current.Attempts);
+                await claim.ReleaseAsync(reason, newKey: e is EmailSendException { NothingSent: true }).ConfigureAwait(false);
+                return new(record.TargetId, record.Week, claim.WasLost ? DeliveryOutcome.Busy : DeliveryOutcome.Failed, record.Count, reason);
+            }
+            var sent = claim.Current;
+            logger.LogInformation("Delivery of {PetitionId} to {TargetId} for {Week} sent: {Count} signers, {Cumulative} in all",
+                sent.PetitionId, sent.TargetId, sent.Week, sent.Count, sent.CumulativeCount);
+            return new(record.TargetId, record.Week, DeliveryOutcome.Delivered, record.Count, null);
+        }
+    }
 
     /// <summary>
     /// One pass over the window's signers, streamed: each is written to the CSV (uploaded in blocks as it grows), drawn into
@@ -289,28 +348,28 @@ public sealed class DeliveryCompiler(
         };
     }
 
-    private async Task<DeliveryRecord> SendAsync(Petition petition, DeliveryRecord claimed, CancellationToken ct)
+    private async Task SendAsync(Petition petition, DeliveryClaim claim, CancellationToken ct)
     {
-        var folder = DeliveryFiles.FolderOf(claimed.PetitionId, claimed.TargetId, claimed.Week);
-        var manifest = DeliveryManifest.Parse(claimed.Manifest) ?? throw new InvalidOperationException("A compiled delivery has no manifest.");
+        var compiled = claim.Current;
+        var folder = DeliveryFiles.FolderOf(compiled.PetitionId, compiled.TargetId, compiled.Week);
+        var manifest = DeliveryManifest.Parse(compiled.Manifest) ?? throw new InvalidOperationException("A compiled delivery has no manifest.");
         var sizes = manifest.Files.ToDictionary(f => f.Name, f => f.Bytes, StringComparer.Ordinal);
         var content = await ContentAsync(folder, sizes, ct).ConfigureAwait(false);
-        var highlights = JsonSerializer.Deserialize<List<DeliveryHighlight>>(claimed.Highlights ?? "[]", DeliveryManifest.Json) ?? [];
+        var highlights = JsonSerializer.Deserialize<List<DeliveryHighlight>>(compiled.Highlights ?? "[]", DeliveryManifest.Json) ?? [];
 
-        if (claimed.TargetSentAt is null)
+        if (claim.Current.TargetSentAt is null)
         {
-            await email.SendAsync(DeliveryEmail.ToTarget(petition, claimed, highlights, content), IdempotencyKey(claimed, "target"), ct).ConfigureAwait(false);
-            claimed = await store.TryUpdateAsync(claimed with { TargetSentAt = clock.GetUtcNow() }, ct).ConfigureAwait(false) ?? throw LostClaim(claimed);
+            await email.SendAsync(DeliveryEmail.ToTarget(petition, claim.Current, highlights, content), IdempotencyKey(claim.Current, "target"), ct).ConfigureAwait(false);
+            await claim.UpdateAsync(c => c with { TargetSentAt = clock.GetUtcNow() }, ct).ConfigureAwait(false);
         }
-        if (claimed.OrganizersSentAt is null)
+        if (claim.Current.OrganizersSentAt is null)
         {
             var manifestFile = new EmailAttachment(DeliveryFiles.ManifestName, "application/json",
                 await files.ReadAllAsync(folder, DeliveryFiles.ManifestName, ct).ConfigureAwait(false));
-            await email.SendAsync(DeliveryEmail.ToOrganizers(petition, claimed, content, manifestFile), IdempotencyKey(claimed, "organizers"), ct).ConfigureAwait(false);
-            claimed = await store.TryUpdateAsync(claimed with { OrganizersSentAt = clock.GetUtcNow(), State = DeliveryState.Sent, ClaimedBy = null, ClaimedUntil = null, LastError = null }, ct)
-                .ConfigureAwait(false) ?? throw LostClaim(claimed);
+            await email.SendAsync(DeliveryEmail.ToOrganizers(petition, claim.Current, content, manifestFile), IdempotencyKey(claim.Current, "organizers"), ct).ConfigureAwait(false);
+            await claim.UpdateAsync(c => c with { OrganizersSentAt = clock.GetUtcNow(), State = DeliveryState.Sent, ClaimedBy = null, ClaimedUntil = null, LastError = null }, ct)
+                .ConfigureAwait(false);
         }
-        return claimed;
     }
 
     /// <summary>The files attached when they fit in one email (ACS takes 10 MB per request, Base64 included); links otherwise.</summary>

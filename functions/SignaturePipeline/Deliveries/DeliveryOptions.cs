@@ -30,6 +30,15 @@ public sealed class DeliveryOptions
     [Range(10, 1000)]
     public int PageSize { get; set; } = 100;
 
+    /// <summary>
+    /// How long a run's claim on a delivery lasts without renewal; the run renews it every third of this while it works.
+    /// A run whose host died frees its delivery after this, for the next run or the <c>FinishDeliveries</c> sweep.
+    /// </summary>
+    [Range(10, 1200)]
+    public int ClaimLeaseSeconds { get; set; } = 120;
+
+    public TimeSpan ClaimLease => TimeSpan.FromSeconds(ClaimLeaseSeconds);
+
     public TimeSpan SafetyMargin => TimeSpan.FromSeconds(SafetyMarginSeconds);
 
     public long MaxAttachmentBytes => (long)(MaxAttachmentMegabytes * 1024 * 1024);

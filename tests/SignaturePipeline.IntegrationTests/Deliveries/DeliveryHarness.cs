@@ -39,12 +39,13 @@ public sealed class DeliveryHarness : IAsyncDisposable
     public RecordingEmailTransport Transport { get; }
     public ShiftableClock Clock { get; }
     public DeliveryCompiler Compiler => Services.GetRequiredService<DeliveryCompiler>();
+    public DeliveryOptions Options => Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<DeliveryOptions>>().Value;
 
-    public static async Task<DeliveryHarness> StartAsync(AzuriteFixture azurite)
+    public static async Task<DeliveryHarness> StartAsync(AzuriteFixture azurite, IDictionary<string, string?>? overrides = null)
     {
         var transport = new RecordingEmailTransport();
         var clock = new ShiftableClock();
-        var services = await azurite.BuildServicesAsync(configure: s =>
+        var services = await azurite.BuildServicesAsync(overrides, configure: s =>
         {
             s.AddSingleton<IEmailTransport>(transport);
             s.AddSingleton<TimeProvider>(clock);

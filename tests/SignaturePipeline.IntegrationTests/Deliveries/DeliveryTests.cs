@@ -180,7 +180,7 @@ public sealed class DeliveryTests(AzuriteFixture azurite)
         var to = (now - TimeSpan.FromMinutes(2)).UtcTicks;
         var tally = await feed.TallyAsync(id, 0, to, null, CancellationToken.None);
         var recorded = await store.TryRecordAsync(id, target, h.Week, null, to, tally, now, CancellationToken.None);
-        var claimed = await store.TryClaimAsync(recorded!, "a-run-that-died", now + DeliveryCompiler.ClaimLease, CancellationToken.None);
+        var claimed = await store.TryClaimAsync(recorded!, "a-run-that-died", now + h.Options.ClaimLease, CancellationToken.None);
         var compiled = await h.Compiler.CompileAsync(petition, claimed!, CancellationToken.None);
         Assert.NotNull(await store.TryUpdateAsync(compiled, CancellationToken.None));
 
@@ -188,7 +188,7 @@ public sealed class DeliveryTests(AzuriteFixture azurite)
         Assert.Empty(h.Emails(id));
 
         // A failed send after the lease: reported, retried by the next run under the same key, and then sent once.
-        h.Clock.Offset += DeliveryCompiler.ClaimLease + TimeSpan.FromMinutes(1);
+        h.Clock.Offset += h.Options.ClaimLease + TimeSpan.FromMinutes(1);
         var failures = 1;
         h.Transport.FailWith = key => key.StartsWith($"delivery:{id}:", StringComparison.Ordinal) && Interlocked.Decrement(ref failures) >= 0
             ? new EmailSendException("relay unreachable")
@@ -203,6 +203,66 @@ public sealed class DeliveryTests(AzuriteFixture azurite)
         var csv = Attachment(sent.Message, DeliveryFiles.CsvName);
         Assert.Equal(3, CsvRows(csv).Count);
         Assert.Equal(compiled.SignersSha256, HashOfCsv(csv));
+    }
+
+    [Fact]
+    public async Task A_delivery_whose_run_died_holding_it_is_finished_by_the_sweep_minutes_later_not_next_week()
+    {
+        await using var h = await StartAsync(azurite);
+        var id = await h.PetitionAsync(GovernorNy, President);
+        await h.SignNamedAsync(id, 2, "NY");
+        await h.SignNamedAsync(id, 1, "TX");
+
+        // What a host killed mid-run leaves: both deliveries recorded, one of them still claimed, no email.
+        var store = h.Services.GetRequiredService<DeliveryStore>();
+        var petition = (await h.Services.GetRequiredService<Petitions.PetitionStore>().ReadAsync(id, CancellationToken.None))!;
+        var now = h.Clock.GetUtcNow();
+        var to = (now - h.Options.SafetyMargin).UtcTicks;
+        foreach (var target in petition.Targets)
+        {
+            var tally = await h.Services.GetRequiredService<SignerFeed>().TallyAsync(id, 0, to, target.State, CancellationToken.None);
+            var recorded = await store.TryRecordAsync(id, target, h.Week, null, to, tally, now, CancellationToken.None);
+            if (target.Id == "president") await store.TryClaimAsync(recorded!, "a-run-that-died", now + h.Options.ClaimLease, CancellationToken.None);
+        }
+
+        await h.Compiler.FinishAsync(CancellationToken.None);
+        Assert.Equal(["governor-ny"], h.Emails(id, "target").Select(e => e.Key.Split(':')[2]));
+
+        h.Clock.Offset += h.Options.ClaimLease + TimeSpan.FromSeconds(1);
+        await h.Compiler.FinishAsync(CancellationToken.None);
+        await h.Compiler.FinishAsync(CancellationToken.None);
+
+        Assert.Equal(["governor-ny", "president"], h.Emails(id, "target").Select(e => e.Key.Split(':')[2]).Order());
+        Assert.Equal(2, h.Emails(id, "organizers").Count);
+        var records = await store.ListAsync(id, null, CancellationToken.None);
+        Assert.All(records, r => Assert.Equal(DeliveryState.Sent, r.State));
+        Assert.Equal([("governor-ny", 2L), ("president", 3L)], records.Select(r => (r.TargetId, r.Count)).Order());
+        // The sweep records nothing: with a new signature, the week's deliveries are still the recorded ones.
+        await h.SignNamedAsync(id, 1, "NY");
+        await h.Compiler.FinishAsync(CancellationToken.None);
+        Assert.Equal(2, (await store.ListAsync(id, null, CancellationToken.None)).Count);
+    }
+
+    [Fact]
+    public async Task A_send_that_outlasts_the_lease_keeps_its_claim_so_a_second_run_waits_and_nothing_is_sent_twice()
+    {
+        await using var h = await StartAsync(azurite, new Dictionary<string, string?> { ["Deliveries:ClaimLeaseSeconds"] = "10" });
+        var id = await h.PetitionAsync(President);
+        await h.SignNamedAsync(id, 2, "CA");
+
+        h.Transport.Delay = TimeSpan.FromSeconds(13);
+        var first = h.DeliverAsync(id);
+        // Past the ten-second lease: only renewals keep the slow run's claim alive now.
+        await Task.Delay(TimeSpan.FromSeconds(11.5));
+        h.Transport.Delay = TimeSpan.Zero;
+        var second = Assert.Single(await h.DeliverAsync(id));
+        Assert.Equal(DeliveryOutcome.Busy, second.Outcome);
+
+        Assert.Equal(DeliveryOutcome.Delivered, Assert.Single(await first).Outcome);
+        Assert.Single(h.Emails(id, "target"));
+        Assert.Single(h.Emails(id, "organizers"));
+        var record = Assert.Single(await h.Services.GetRequiredService<DeliveryStore>().ListAsync(id, null, CancellationToken.None));
+        Assert.Equal((DeliveryState.Sent, null, 1), (record.State, record.ClaimedBy, record.Attempts));
     }
 
     [Fact]

@@ -17,10 +17,10 @@ public sealed class PageFunctions(EmbedEndpoints embed, PageEndpoints pages)
     [Function("PetitionPage")]
     public Task<IActionResult> Petition(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "petitions/{petitionId}")] HttpRequest request, string petitionId, CancellationToken ct) =>
-        ResultAction.From(pages.PetitionAsync(petitionId, ct));
+        ResultAction.From(pages.PetitionAsync(request, petitionId, ct));
 
     [Function("ThankYouPage")]
     public Task<IActionResult> ThankYou(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "petitions/{petitionId}/thanks")] HttpRequest request, string petitionId, CancellationToken ct) =>
-        ResultAction.From(pages.ThankYouAsync(petitionId, request.Query["receipt"], int.TryParse(request.Query["check"], out var check) ? check : null, ct));
+        ResultAction.From(pages.ThankYouAsync(request, petitionId, request.Query["receipt"], int.TryParse(request.Query["check"], out var check) ? check : null, ct));
 }

@@ -42,8 +42,8 @@ public static class WebServiceCollectionExtensions
         app.MapGet("/api/receipts/{receiptId}", (HttpRequest r, string receiptId, ReceiptEndpoints e, CancellationToken ct) => e.GetAsync(r, receiptId, ct));
         app.MapMethods("/api/embed.js", ["GET", "HEAD"], (HttpContext c, EmbedEndpoints e) => e.Script(c));
         // Pages live outside "api" (a link an organizer shares); so the Functions app uses routePrefix "" and spells "api/" in its routes.
-        app.MapGet("/petitions/{petitionId}", (string petitionId, PageEndpoints e, CancellationToken ct) => e.PetitionAsync(petitionId, ct));
-        app.MapGet("/petitions/{petitionId}/thanks", (string petitionId, string? receipt, int? check, PageEndpoints e, CancellationToken ct) => e.ThankYouAsync(petitionId, receipt, check, ct));
+        app.MapGet("/petitions/{petitionId}", (HttpRequest r, string petitionId, PageEndpoints e, CancellationToken ct) => e.PetitionAsync(r, petitionId, ct));
+        app.MapGet("/petitions/{petitionId}/thanks", (HttpRequest r, string petitionId, string? receipt, int? check, PageEndpoints e, CancellationToken ct) => e.ThankYouAsync(r, petitionId, receipt, check, ct));
 
         // Links in signers' emails. A GET only shows a button; the POST acts (mail scanners follow links).
         app.MapGet("/petitions/{petitionId}/confirm", (string petitionId, string? token, Confirmation.ConfirmationEndpoints e, CancellationToken ct) => e.ConfirmPageAsync(petitionId, token, ct));

@@ -42,26 +42,28 @@ public static class HtmlPages
         ".notice{border-left:6px solid #2e7d32;background:#fff;padding:1rem 1.25rem;border-radius:6px}" +
         ".small{font-size:.9rem;color:#4a4a4a}";
 
-    public static IResult Page(string title, string bodyHtml, int status, string? extraHead = null, string cacheControl = "no-store") =>
+    /// <param name="lang">The page's language, for screen readers' voices and browsers' translate offers.</param>
+    /// <param name="varyByLanguage">The language came from, or could have come from, Accept-Language: a shared cache must key on it.</param>
+    public static IResult Page(string title, string bodyHtml, int status, string? extraHead = null, string cacheControl = "no-store", string lang = "en", bool varyByLanguage = false) =>
         new HtmlResult($$"""
             <!doctype html>
-            <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+            <html lang="{{Encode(lang)}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
             <title>{{Encode(title)}}</title>{{extraHead}}
             <style>{{Css}}</style>
             </head><body><main>{{bodyHtml}}</main></body></html>
-            """, status, cacheControl);
+            """, status, cacheControl, varyByLanguage);
 
     /// <summary>A page with one message, for outcomes that have no form to show (not found, closed, unavailable).</summary>
-    public static IResult Message(string title, string heading, string text, int status, string? linkHref = null, string? linkText = null)
+    public static IResult Message(string title, string heading, string text, int status, string? linkHref = null, string? linkText = null, string lang = "en", bool varyByLanguage = false)
     {
         var body = new StringBuilder().Append("<div class=\"card\"><h1>").Append(Encode(heading)).Append("</h1><p>").Append(Encode(text)).Append("</p>");
         if (linkHref is not null) body.Append("<p><a href=\"").Append(Encode(linkHref)).Append("\">").Append(Encode(linkText)).Append("</a></p>");
-        return Page(title, body.Append("</div>").ToString(), status);
+        return Page(title, body.Append("</div>").ToString(), status, lang: lang, varyByLanguage: varyByLanguage);
     }
 
     public static string Encode(string? text) => WebUtility.HtmlEncode(text ?? "");
 
-    private sealed class HtmlResult(string html, int status, string cacheControl) : IResult
+    private sealed class HtmlResult(string html, int status, string cacheControl, bool varyByLanguage) : IResult
     {
         public Task ExecuteAsync(HttpContext httpContext)
         {
@@ -71,6 +73,7 @@ public static class HtmlPages
             response.Headers.CacheControl = cacheControl;
             response.Headers.ContentSecurityPolicy = Policy;
             response.Headers.XContentTypeOptions = "nosniff";
+            if (varyByLanguage) response.Headers.Vary = "Accept-Language";
             response.Headers["Referrer-Policy"] = "strict-origin-when-cross-origin";
             return response.WriteAsync(html, Encoding.UTF8, httpContext.RequestAborted);
         }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 using Microsoft.AspNetCore.Http;
 using SignaturePipeline.Petitions;
@@ -14,52 +13,52 @@ namespace SignaturePipeline.Web.Pages;
 /// </summary>
 public static class PetitionPage
 {
-    private static readonly CultureInfo Numbers = CultureInfo.GetCultureInfo("en-US");
+    private sealed record Field(string Name, string Type, string Autocomplete, int MaxLength, bool Optional = false, string? InputMode = null);
 
-    private sealed record Field(string Name, string Label, string Type, string Autocomplete, int MaxLength, bool Optional = false, string? InputMode = null);
-
-    private static readonly Field FirstName = new("firstName", "First name", "text", "given-name", SignatureRules.MaxNameLength);
-    private static readonly Field LastName = new("lastName", "Last name", "text", "family-name", SignatureRules.MaxNameLength);
-    private static readonly Field Email = new("email", "Email", "email", "email", 254, InputMode: "email");
-    private static readonly Field PostalCode = new("postalCode", "ZIP code", "text", "postal-code", 10, InputMode: "numeric");
-    private static readonly Field State = new("state", "State", "select", "address-level1", 2);
-    private static readonly Field City = new("city", "City", "text", "address-level2", SignatureRules.MaxCityLength, Optional: true);
-    private static readonly Field Comment = new("comment", "Comment", "textarea", "off", SignatureRules.MaxCommentLength, Optional: true);
+    private static readonly Field FirstName = new("firstName", "text", "given-name", SignatureRules.MaxNameLength);
+    private static readonly Field LastName = new("lastName", "text", "family-name", SignatureRules.MaxNameLength);
+    private static readonly Field Email = new("email", "email", "email", 254, InputMode: "email");
+    private static readonly Field PostalCode = new("postalCode", "text", "postal-code", 10, InputMode: "numeric");
+    private static readonly Field State = new("state", "select", "address-level1", 2);
+    private static readonly Field City = new("city", "text", "address-level2", SignatureRules.MaxCityLength, Optional: true);
+    private static readonly Field Comment = new("comment", "textarea", "off", SignatureRules.MaxCommentLength, Optional: true);
 
     /// <summary>Form order, which is also the order errors are listed and the first one focused.</summary>
     private static readonly Field[] Fields = [FirstName, LastName, Email, PostalCode, State, City, Comment];
 
     /// <param name="count">The live count, or null where reading it is not worth it (re-rendering a rejected form post).</param>
-    public static IResult Render(Petition petition, long? count, SignatureInput? values = null, IReadOnlyList<FieldError>? errors = null, int status = StatusCodes.Status200OK)
+    /// <param name="errors">In English from <see cref="SignatureRules"/>; shown translated by their codes.</param>
+    public static IResult Render(Petition petition, long? count, PageLanguage language, SignatureInput? values = null, IReadOnlyList<FieldError>? errors = null, int status = StatusCodes.Status200OK)
     {
         errors ??= [];
+        var t = language.Strings;
         var html = new StringBuilder();
-        var targets = string.Join(", ", petition.Targets.Select(t => t.Name));
-        html.Append("<header><p class=\"to\">Petition to ").Append(Encode(targets)).Append("</p>")
+        var targets = string.Join(", ", petition.Targets.Select(target => target.Name));
+        html.Append("<header><p class=\"to\">").Append(t.Format(t.PetitionTo, Encode(targets))).Append("</p>")
             .Append("<h1>").Append(Encode(petition.Title)).Append("</h1>");
         if (count is { } n)
         {
             var next = NextMilestone.For(n, petition.Goal);
-            var text = $"{n.ToString("N0", Numbers)} of {next.ToString("N0", Numbers)} signatures";
-            html.Append("<progress max=\"").Append(next).Append("\" value=\"").Append(n).Append("\" aria-label=\"Signatures so far, toward the next milestone\" aria-valuetext=\"")
-                .Append(text).Append("\"></progress>")
-                .Append("<p class=\"count\"><b>").Append(n.ToString("N0", Numbers)).Append("</b> of ").Append(next.ToString("N0", Numbers)).Append(" signatures</p>");
+            html.Append("<progress max=\"").Append(next).Append("\" value=\"").Append(n).Append("\" aria-label=\"").Append(t.ProgressLabel).Append("\" aria-valuetext=\"")
+                .Append(t.Format(t.Progress, t.Number(n), t.Number(next))).Append("\"></progress>")
+                .Append("<p class=\"count\">").Append(t.Format(t.Progress, "<b>" + t.Number(n) + "</b>", t.Number(next))).Append("</p>");
         }
-        if (petition.IsOpen && errors.Count == 0) html.Append("<a class=\"jump\" href=\"#sign\">Sign this petition</a>");
-        html.Append("</header><div class=\"cols\"><article class=\"card letter\"><h2>The letter</h2>");
+        if (petition.IsOpen && errors.Count == 0) html.Append("<a class=\"jump\" href=\"#sign\">").Append(t.Jump).Append("</a>");
+        html.Append("</header><div class=\"cols\"><article class=\"card letter\"><h2>").Append(t.Letter).Append("</h2>");
         AppendLetter(html, petition.Letter);
         html.Append("</article>");
 
-        if (petition.IsOpen) AppendForm(html, petition, values, errors);
+        if (petition.IsOpen) AppendForm(html, petition, language, values, errors);
         else
             html.Append("<div class=\"card\" id=\"sign\"><h2>")
-                .Append(petition.Status == PetitionStatus.Won ? "This petition won" : "This petition is closed")
-                .Append("</h2><p>It is no longer collecting signatures. Thank you to everyone who signed.</p></div>");
+                .Append(petition.Status == PetitionStatus.Won ? t.Won : t.Closed)
+                .Append("</h2><p>").Append(t.ClosedText).Append("</p></div>");
         html.Append("</div>");
 
-        var title = errors.Count > 0 ? "Check your signature: " + petition.Title : petition.Title;
+        var title = errors.Count > 0 ? t.Format(t.CheckTitle, petition.Title) : petition.Title;
         // A count a few seconds old is fine, and it spares the counters a read per visitor on a busy day.
-        return HtmlPages.Page(title, html.ToString(), status, cacheControl: errors.Count > 0 ? "no-store" : "public, max-age=15");
+        return HtmlPages.Page(title, html.ToString(), status, cacheControl: errors.Count > 0 ? "no-store" : "public, max-age=15",
+            lang: t.Lang, varyByLanguage: language.Negotiated);
     }
 
     private static void AppendLetter(StringBuilder html, string letter)
@@ -68,44 +67,49 @@ public static class PetitionPage
             html.Append("<p>").Append(string.Join("<br>", paragraph.Split('\n').Select(Encode))).Append("</p>");
     }
 
-    private static void AppendForm(StringBuilder html, Petition petition, SignatureInput? values, IReadOnlyList<FieldError> errors)
+    private static void AppendForm(StringBuilder html, Petition petition, PageLanguage language, SignatureInput? values, IReadOnlyList<FieldError> errors)
     {
-        var byField = errors.GroupBy(e => e.Field).ToDictionary(g => g.Key, g => string.Join(" ", g.Select(e => e.Message)), StringComparer.Ordinal);
+        var t = language.Strings;
+        var messages = errors.Select(e => (e.Field, Text: t.Say(e.Code, e.Field, e.Message))).ToList();
+        var byField = messages.GroupBy(e => e.Field).ToDictionary(g => g.Key, g => string.Join(" ", g.Select(e => e.Text)), StringComparer.Ordinal);
         var first = Fields.FirstOrDefault(f => byField.ContainsKey(f.Name));
 
         html.Append("<form class=\"card\" id=\"sign\" method=\"post\" accept-charset=\"utf-8\" action=\"/api/petitions/")
-            .Append(Encode(petition.Id)).Append("/signatures\"><h2>Sign the petition</h2>");
+            .Append(Encode(petition.Id)).Append("/signatures\"><h2>").Append(t.FormHeading).Append("</h2>");
+        // The post goes to the API, which knows nothing of this page's address; the field tells it which language to answer in.
+        if (language.Carried is { } lang) html.Append("<input type=\"hidden\" name=\"lang\" value=\"").Append(Encode(lang)).Append("\">");
         if (errors.Count > 0)
         {
             html.Append("<div class=\"summary\" role=\"alert\"><h2>")
-                .Append(errors.Count == 1 ? "One field needs another look" : $"{errors.Count} fields need another look")
-                .Append("</h2><p>Your signature is not recorded yet. Fix these and send it again:</p><ul>");
-            foreach (var error in errors)
+                .Append(errors.Count == 1 ? t.OneError : t.Format(t.Errors, errors.Count))
+                .Append("</h2><p>").Append(t.NotRecorded).Append("</p><ul>");
+            foreach (var (field, text) in messages)
             {
-                var known = Fields.Any(f => f.Name == error.Field);
-                html.Append("<li>").Append(known ? $"<a href=\"#f-{Encode(error.Field)}\">" : "").Append(Encode(error.Message)).Append(known ? "</a>" : "").Append("</li>");
+                var known = Fields.Any(f => f.Name == field);
+                html.Append("<li>").Append(known ? $"<a href=\"#f-{Encode(field)}\">" : "").Append(Encode(text)).Append(known ? "</a>" : "").Append("</li>");
             }
             html.Append("</ul></div>");
         }
 
-        void Append(Field field) => AppendField(html, field, ValueOf(values, field.Name), byField.GetValueOrDefault(field.Name), field == first);
+        void Append(Field field) => AppendField(html, t, field, ValueOf(values, field.Name), byField.GetValueOrDefault(field.Name), field == first);
         html.Append("<div class=\"row\">"); Append(FirstName); Append(LastName); html.Append("</div>");
         Append(Email);
         html.Append("<div class=\"row\">"); Append(PostalCode); Append(State); html.Append("</div>");
         Append(City);
         Append(Comment);
         // The honeypot: people never see or reach it, and form-filling bots tend to fill every field.
-        html.Append("<div class=\"hp\" aria-hidden=\"true\"><label for=\"f-website\">Leave this field empty</label><input id=\"f-website\" name=\"website\" type=\"text\" tabindex=\"-1\" autocomplete=\"off\"></div>");
+        html.Append("<div class=\"hp\" aria-hidden=\"true\"><label for=\"f-website\">").Append(t.Honeypot)
+            .Append("</label><input id=\"f-website\" name=\"website\" type=\"text\" tabindex=\"-1\" autocomplete=\"off\"></div>");
         html.Append("<label class=\"check\"><input type=\"checkbox\" name=\"optIn\"").Append(values?.OptIn == true ? " checked" : "")
-            .Append("><span>Email me updates about this campaign</span></label>")
-            .Append("<button type=\"submit\">Sign the petition</button></form>");
+            .Append("><span>").Append(t.OptIn).Append("</span></label>")
+            .Append("<button type=\"submit\">").Append(t.Submit).Append("</button></form>");
     }
 
-    private static void AppendField(StringBuilder html, Field field, string? value, string? error, bool focus)
+    private static void AppendField(StringBuilder html, PageStrings t, Field field, string? value, string? error, bool focus)
     {
         var id = "f-" + field.Name;
-        html.Append("<div class=\"f\"><label for=\"").Append(id).Append("\">").Append(field.Label);
-        if (field.Optional) html.Append(" <span class=\"opt\">(optional)</span>");
+        html.Append("<div class=\"f\"><label for=\"").Append(id).Append("\">").Append(t.LabelOf(field.Name));
+        if (field.Optional) html.Append(" <span class=\"opt\">").Append(t.Optional).Append("</span>");
         html.Append("</label>");
 
         var attributes = new StringBuilder()
@@ -118,7 +122,7 @@ public static class PetitionPage
         switch (field.Type)
         {
             case "select":
-                html.Append("<select").Append(attributes).Append("><option value=\"\">Choose\u2026</option>");
+                html.Append("<select").Append(attributes).Append("><option value=\"\">").Append(t.Choose).Append("</option>");
                 var selected = UsStates.TryNormalize(value, out var code) ? code : null;
                 foreach (var state in UsStates.Codes)
                     html.Append("<option value=\"").Append(state).Append('"').Append(state == selected ? " selected" : "").Append('>')

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 using Microsoft.AspNetCore.Http;
 using SignaturePipeline.Petitions;
@@ -15,49 +14,51 @@ public static class ThankYouPage
 {
     public const int MaxChecks = 10;
 
-    public static IResult Render(Petition petition, string? receiptId, Receipt? receipt, int check)
+    public static IResult Render(Petition petition, string? receiptId, Receipt? receipt, int check, PageLanguage language)
     {
+        var t = language.Strings;
+        var title = Encode(petition.Title);
         var body = new StringBuilder("<div class=\"notice\">");
         string? refresh = null;
-        var back = $"/petitions/{Encode(petition.Id)}";
+        // Every link repeats the language, or a refresh or "back" would fall back to the browser's.
+        var back = $"/petitions/{Encode(petition.Id)}" + (language.Query is { } query ? "?" + query : "");
+        var andLang = language.Query is null ? "" : "&amp;" + language.Query;
         switch (receipt?.Status)
         {
             case ReceiptStatus.Counted:
-                body.Append("<h1>Thank you for signing</h1><p>You are supporter <strong>#")
-                    .Append(receipt.SupporterNumber?.ToString("N0", CultureInfo.GetCultureInfo("en-US")) ?? "")
-                    .Append("</strong> of \u201C").Append(Encode(petition.Title)).Append("\u201D.</p>");
+                body.Append("<h1>").Append(t.Thanks).Append("</h1><p>")
+                    .Append(t.Format(t.Supporter, receipt.SupporterNumber is { } n ? t.Number(n) : "", title)).Append("</p>");
                 break;
             case ReceiptStatus.Duplicate:
-                body.Append("<h1>You have already signed</h1><p>We count each person once, and your earlier signature on \u201C")
-                    .Append(Encode(petition.Title)).Append("\u201D is counted.</p>");
+                body.Append("<h1>").Append(t.Duplicate).Append("</h1><p>").Append(t.Format(t.DuplicateText, title)).Append("</p>");
                 break;
             case ReceiptStatus.Rejected:
-                body.Append("<h1>Your signature was not counted</h1><p>").Append(Encode(receipt.Message ?? "It did not pass our checks."))
-                    .Append("</p><p><a href=\"").Append(back).Append("#sign\">Sign again</a></p>");
+                // The reason is stored in English with its code; other languages translate the code.
+                var reason = t.Say(receipt.Reason, receipt.Field, receipt.Message ?? t.RejectedFallback);
+                body.Append("<h1>").Append(t.Rejected).Append("</h1><p>").Append(Encode(reason))
+                    .Append("</p><p><a href=\"").Append(back).Append("#sign\">").Append(t.SignAgain).Append("</a></p>");
                 break;
             case ReceiptStatus.Poisoned:
-                body.Append("<h1>We could not count your signature</h1><p>A problem on our side stopped it from being counted. Please <a href=\"")
-                    .Append(back).Append("#sign\">sign again</a> later.</p>");
+                body.Append("<h1>").Append(t.Poisoned).Append("</h1><p>").Append(t.Format(t.PoisonedText, back + "#sign")).Append("</p>");
                 break;
             case ReceiptStatus.PendingConfirmation:
-                body.Append("<h1>Check your email</h1><p>We sent you a link to confirm your signature on \u201C").Append(Encode(petition.Title))
-                    .Append("\u201D. It counts once you confirm.</p>");
+                body.Append("<h1>").Append(t.CheckEmail).Append("</h1><p>").Append(t.Format(t.CheckEmailText, title)).Append("</p>");
                 break;
             case ReceiptStatus.Pending:
-                body.Append("<h1>Thank you for signing</h1><p>Your signature on \u201C").Append(Encode(petition.Title)).Append("\u201D is being counted.</p>");
-                var again = $"/petitions/{Encode(petition.Id)}/thanks?receipt={Uri.EscapeDataString(receiptId!)}&amp;check={check + 1}";
+                body.Append("<h1>").Append(t.Thanks).Append("</h1><p>").Append(t.Format(t.Counting, title)).Append("</p>");
+                var again = $"/petitions/{Encode(petition.Id)}/thanks?receipt={Uri.EscapeDataString(receiptId!)}&amp;check={check + 1}{andLang}";
                 // Most signatures are counted within a second; later checks back off to spare the receipt table.
                 if (check < MaxChecks) refresh = $"<meta http-equiv=\"refresh\" content=\"{(check < 4 ? 1 : 3)};url={again}\">";
-                else body.Append("<p>It is taking longer than usual, but it will be counted. <a href=\"").Append(again).Append("\">Check again</a></p>");
+                else body.Append("<p>").Append(t.Slow).Append(" <a href=\"").Append(again).Append("\">").Append(t.CheckAgain).Append("</a></p>");
                 break;
             default:
-                body.Append("<h1>Thank you for signing</h1><p>Your signature on \u201C").Append(Encode(petition.Title)).Append("\u201D is being counted.</p>");
+                body.Append("<h1>").Append(t.Thanks).Append("</h1><p>").Append(t.Format(t.Counting, title)).Append("</p>");
                 break;
         }
-        body.Append("</div><p><a href=\"").Append(back).Append("\">Back to the petition</a></p>");
+        body.Append("</div><p><a href=\"").Append(back).Append("\">").Append(t.Back).Append("</a></p>");
         if (receiptId is not null)
-            body.Append("<p class=\"small\">Your receipt: <code>").Append(Encode(receiptId)).Append("</code></p>");
-        return HtmlPages.Page(petition.Title, body.ToString(), StatusCodes.Status200OK, refresh);
+            body.Append("<p class=\"small\">").Append(t.Receipt).Append(" <code>").Append(Encode(receiptId)).Append("</code></p>");
+        return HtmlPages.Page(petition.Title, body.ToString(), StatusCodes.Status200OK, refresh, lang: t.Lang, varyByLanguage: language.Negotiated);
     }
 
     private static string Encode(string? text) => HtmlPages.Encode(text);

@@ -27,6 +27,8 @@ public sealed class SignatureEndpoints(SubmitSignatureHandler handler, PetitionS
         if (body is null) return Problems.TooLarge(MaxBodyBytes);
 
         SignatureInput input;
+        // Not part of the signature: the language the petition page was in, so the answer to the post is too.
+        string? postedLang = null;
         try
         {
             switch (mediaType)
@@ -42,11 +44,13 @@ public sealed class SignatureEndpoints(SubmitSignatureHandler handler, PetitionS
                     var fields = new FormReader(System.Text.Encoding.UTF8.GetString(body.Value.Span)) { ValueCountLimit = 64, KeyLengthLimit = 64, ValueLengthLimit = MaxBodyBytes };
                     var form = await fields.ReadFormAsync(ct).ConfigureAwait(false);
                     input = FormValues.ToInput(name => form.TryGetValue(name, out var v) ? v.ToString() : null);
+                    postedLang = form.TryGetValue("lang", out var formLang) ? formLang.ToString() : null;
                     break;
                 case "multipart/form-data":
                     request.Body = new MemoryStream(body.Value.ToArray());
                     var multipart = await request.ReadFormAsync(ct).ConfigureAwait(false);
                     input = FormValues.ToInput(name => multipart.TryGetValue(name, out var v) ? v.ToString() : null);
+                    postedLang = multipart.TryGetValue("lang", out var multipartLang) ? multipartLang.ToString() : null;
                     break;
                 default:
                     return Problems.UnsupportedMediaType(request.ContentType);
@@ -68,20 +72,21 @@ public sealed class SignatureEndpoints(SubmitSignatureHandler handler, PetitionS
             SubmitResult.PetitionClosed c => c.Petition,
             _ => null,
         });
+        var language = wantsHtml ? PageLanguage.Of(request, postedLang) : PageLanguage.Default;
         return result switch
         {
-            SubmitResult.Accepted accepted when wantsHtml => new SeeOther(ThankYouUrl(request, accepted)),
+            SubmitResult.Accepted accepted when wantsHtml => new SeeOther(ThankYouUrl(request, accepted, language)),
             SubmitResult.Accepted accepted => Accepted(request, accepted.ReceiptId),
             // The count is left off the re-rendered form: reading the counters on a failed post is not worth it.
             SubmitResult.Invalid { Petition: { } petition } invalid when wantsHtml =>
-                PetitionPage.Render(petition, count: null, input, invalid.Errors, StatusCodes.Status400BadRequest),
+                PetitionPage.Render(petition, count: null, language, input, invalid.Errors, StatusCodes.Status400BadRequest),
             SubmitResult.Invalid invalid => Problems.Validation(invalid.Errors),
-            SubmitResult.PetitionNotFound when wantsHtml => PageEndpoints.NotFound(),
+            SubmitResult.PetitionNotFound when wantsHtml => PageEndpoints.NotFound(language),
             SubmitResult.PetitionNotFound => Problems.PetitionNotFound(),
-            SubmitResult.PetitionClosed closed when wantsHtml => PetitionPage.Render(closed.Petition, count: null, status: StatusCodes.Status409Conflict),
+            SubmitResult.PetitionClosed closed when wantsHtml => PetitionPage.Render(closed.Petition, count: null, language, status: StatusCodes.Status409Conflict),
             SubmitResult.PetitionClosed closed => Problems.PetitionClosed(closed.Petition.Title),
-            _ when wantsHtml => HtmlPages.Message("Please try again", "Please try again",
-                "We could not record your signature just now. Nothing was saved; go back and send the form again in a moment.", StatusCodes.Status503ServiceUnavailable),
+            _ when wantsHtml => HtmlPages.Message(language.Strings.TryAgain, language.Strings.TryAgain, language.Strings.TryAgainText,
+                StatusCodes.Status503ServiceUnavailable, lang: language.Strings.Lang),
             _ => Problems.Unavailable(),
         };
     }
@@ -99,10 +104,15 @@ public sealed class SignatureEndpoints(SubmitSignatureHandler handler, PetitionS
 
     public sealed record AcceptedBody(string ReceiptId, string Status, string StatusUrl);
 
-    private string ThankYouUrl(HttpRequest request, SubmitResult.Accepted accepted)
+    /// <summary>
+    /// The language goes along to an organizer's own thank-you page as well: one page for both languages can then
+    /// answer in the one the signer used.
+    /// </summary>
+    private string ThankYouUrl(HttpRequest request, SubmitResult.Accepted accepted, PageLanguage language)
     {
         var target = accepted.Petition.ThankYouUrl ?? $"{BaseUrl(request)}/petitions/{accepted.Petition.Id}/thanks";
-        return QueryHelpers.AddQueryString(target, "receipt", accepted.ReceiptId);
+        var url = QueryHelpers.AddQueryString(target, "receipt", accepted.ReceiptId);
+        return language.Carried is { } lang ? QueryHelpers.AddQueryString(url, "lang", lang) : url;
     }
 
     private string BaseUrl(HttpRequest request) =>

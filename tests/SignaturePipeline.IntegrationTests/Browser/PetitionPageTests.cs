@@ -85,6 +85,51 @@ public sealed class PetitionPageTests(AzuriteFixture azurite, BrowserSite site) 
     }
 
     [Fact]
+    public async Task Without_JavaScript_a_Spanish_signer_sees_errors_and_thanks_in_Spanish()
+    {
+        var (host, petition) = await PetitionAsync();
+        var page = await site.NewPageAsync(javaScript: false);
+        await page.GotoAsync(new Uri(host.Address, $"/petitions/{petition}?lang=es").ToString());
+        await Expect(page.Locator("html")).ToHaveAttributeAsync("lang", "es");
+        await Expect(page.GetByText("Petición dirigida a Gov. Andrew Cuomo")).ToBeVisibleAsync();
+        await Expect(page.Locator(".count")).ToHaveTextAsync("0 de 100 firmas");
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "La carta" })).ToBeVisibleAsync();
+        await Expect(page.GetByLabel("Estado")).ToHaveValueAsync("");
+        await Expect(page.GetByLabel("Estado").Locator("option").First).ToHaveTextAsync("Elige…");
+        await BrowserSite.ScreenshotAsync(page, "page-es");
+
+        await page.GetByLabel("Nombre").FillAsync("Rosa");
+        await page.GetByLabel("Apellido").FillAsync("Martínez");
+        // Exact: the opt-in's "…por correo" would match too.
+        var email = page.GetByLabel("Correo electrónico", new() { Exact = true });
+        // The browser's own check lets a domain without a dot through; the server's check does not.
+        await email.FillAsync("rosa.martinez@example");
+        await page.GetByLabel("Código postal").FillAsync("11201");
+        await page.GetByLabel("Estado").SelectOptionAsync("NY");
+        await page.GetByLabel("Quiero recibir novedades de esta campaña por correo").CheckAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Firmar la petición" }).ClickAsync();
+
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Un campo necesita revisión" })).ToBeVisibleAsync();
+        await Expect(email).ToHaveAttributeAsync("aria-invalid", "true");
+        await Expect(email).ToHaveAccessibleDescriptionAsync("Escribe un correo válido, como nombre@ejemplo.com.");
+        await Expect(email).ToBeFocusedAsync();
+        await Expect(email).ToHaveValueAsync("rosa.martinez@example");
+        await Expect(page.GetByLabel("Nombre")).ToHaveValueAsync("Rosa");
+        await Expect(page.GetByLabel("Apellido")).ToHaveValueAsync("Martínez");
+        await Expect(page.GetByLabel("Estado")).ToHaveValueAsync("NY");
+        await Expect(page.GetByLabel("Quiero recibir novedades de esta campaña por correo")).ToBeCheckedAsync();
+        await BrowserSite.ScreenshotAsync(page, "page-es-errors");
+
+        await email.FillAsync("rosa.martinez@example.org");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Firmar la petición" }).ClickAsync();
+        await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex($"/petitions/{petition}/thanks\\?receipt=[^&]+&(check=\\d+&)?lang=es"));
+        await Expect(page.GetByText("Eres la persona firmante n.º 1 de «Stop S-Comm in New York!")).ToBeVisibleAsync();
+        await Expect(page.Locator("html")).ToHaveAttributeAsync("lang", "es");
+        await Expect(page.GetByRole(AriaRole.Link, new() { Name = "Volver a la petición" })).ToHaveAttributeAsync("href", $"/petitions/{petition}?lang=es");
+        await BrowserSite.ScreenshotAsync(page, "page-es-thanks");
+    }
+
+    [Fact]
     public async Task The_petition_page_fits_a_phone()
     {
         var (host, petition) = await PetitionAsync();

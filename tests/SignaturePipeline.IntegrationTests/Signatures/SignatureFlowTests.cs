@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using SignaturePipeline.IntegrationTests.Infrastructure;
 using SignaturePipeline.Petitions;
 using SignaturePipeline.Signatures;
+using SignaturePipeline.Web.Http;
 using static SignaturePipeline.IntegrationTests.Infrastructure.PipelineClient;
 
 namespace SignaturePipeline.IntegrationTests.Signatures;
@@ -145,6 +146,100 @@ public sealed class SignatureFlowTests(AzuriteFixture azurite) : IAsyncLifetime
         var response = await noRedirect.SendAsync(request);
         Assert.Equal(HttpStatusCode.SeeOther, response.StatusCode);
         Assert.StartsWith("https://campaign.example.org/thanks?receipt=", response.Headers.Location!.ToString());
+    }
+
+    [Fact]
+    public async Task A_Spanish_form_post_lands_on_the_Spanish_thank_you_page_and_is_counted()
+    {
+        var petition = await CreatePetitionAsync(_host);
+        using var noRedirect = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = _host.Address };
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/petitions/{petition}/signatures")
+        {
+            Content = new FormUrlEncodedContent(new Dictionary<string, string>
+            {
+                ["firstName"] = "Rosa", ["lastName"] = "Martínez", ["email"] = "rosa.es@example.org", ["postalCode"] = "10001", ["state"] = "NY",
+                ["website"] = "", ["lang"] = "es",
+            }),
+        };
+        request.Headers.Accept.ParseAdd("text/html");
+        var response = await noRedirect.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.SeeOther, response.StatusCode);
+        var location = response.Headers.Location!.ToString();
+        Assert.Matches($"/petitions/{petition}/thanks\\?receipt=[^&]+&lang=es$", location);
+        // The lang field is neither a bot signal nor an error: the signature is counted like any other.
+        var receiptId = System.Web.HttpUtility.ParseQueryString(new Uri(location).Query)["receipt"]!;
+        Assert.Equal("counted", (await WaitForFinalAsync(_client, receiptId)).GetProperty("status").GetString());
+        Assert.Equal(1, (await GetPetitionAsync(_client, petition)).GetProperty("signatureCount").GetInt64());
+
+        var page = await _client.GetStringAsync(location);
+        Assert.Contains("<html lang=\"es\">", page);
+        Assert.Contains("Eres la persona firmante <strong>n.º 1</strong>", page);
+        Assert.Contains($"<a href=\"/petitions/{petition}?lang=es\">Volver a la petición</a>", page);
+    }
+
+    [Fact]
+    public async Task A_Spanish_form_post_with_a_bad_email_comes_back_in_Spanish_with_the_fields_refilled()
+    {
+        var petition = await CreatePetitionAsync(_host);
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/petitions/{petition}/signatures")
+        {
+            Content = new FormUrlEncodedContent(new Dictionary<string, string>
+            {
+                ["firstName"] = "Rosa", ["lastName"] = "Martínez", ["email"] = "rosa@", ["postalCode"] = "10001", ["state"] = "NY", ["lang"] = "es",
+            }),
+        };
+        request.Headers.Accept.ParseAdd("text/html");
+        var response = await _client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var html = await response.Content.ReadAsStringAsync();
+        Assert.Contains("<html lang=\"es\">", html);
+        Assert.Contains($"<p class=\"err\" id=\"err-email\">{HtmlPages.Encode("Escribe un correo válido, como nombre@ejemplo.com.")}</p>", html);
+        Assert.Contains("value=\"rosa@\"", html);
+        Assert.Contains("value=\"Rosa\"", html);
+        Assert.Contains("<input type=\"hidden\" name=\"lang\" value=\"es\">", html);
+        Assert.Equal(0, (await GetPetitionAsync(_client, petition)).GetProperty("signatureCount").GetInt64());
+    }
+
+    [Fact]
+    public async Task A_form_post_from_a_Spanish_browser_is_answered_in_Spanish_and_the_organizers_page_is_told()
+    {
+        var petition = await CreatePetitionAsync(_host, AzuriteFixture.Definition() with { ThankYouUrl = "https://campaign.example.org/thanks" });
+        using var noRedirect = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = _host.Address };
+        HttpRequestMessage Post(string email) => new(HttpMethod.Post, $"/api/petitions/{petition}/signatures")
+        {
+            Content = new StringContent($"firstName=Bo&lastName=Li&email={email}&postalCode=10001&state=NY", Encoding.UTF8, "application/x-www-form-urlencoded"),
+            Headers = { { "Accept", "text/html" }, { "Accept-Language", "es-US,es;q=0.9,en;q=0.8" } },
+        };
+
+        using var good = Post("bo3%40example.org");
+        var redirect = await noRedirect.SendAsync(good);
+        Assert.Equal(HttpStatusCode.SeeOther, redirect.StatusCode);
+        Assert.Matches("^https://campaign\\.example\\.org/thanks\\?receipt=[^&]+&lang=es$", redirect.Headers.Location!.ToString());
+
+        using var bad = Post("nope");
+        var page = await noRedirect.SendAsync(bad);
+        Assert.Equal(HttpStatusCode.BadRequest, page.StatusCode);
+        Assert.Contains(HtmlPages.Encode("Escribe un correo válido"), await page.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task The_petition_page_answers_in_the_language_asked_for()
+    {
+        var petition = await CreatePetitionAsync(_host);
+        var spanish = await _client.GetAsync($"/petitions/{petition}?lang=es");
+        Assert.Contains("<label for=\"f-email\">Correo electrónico</label>", await spanish.Content.ReadAsStringAsync());
+        Assert.DoesNotContain("Accept-Language", spanish.Headers.Vary);
+
+        using var negotiated = new HttpRequestMessage(HttpMethod.Get, $"/petitions/{petition}") { Headers = { { "Accept-Language", "es" } } };
+        var response = await _client.SendAsync(negotiated);
+        Assert.Contains("<html lang=\"es\">", await response.Content.ReadAsStringAsync());
+        Assert.Contains("Accept-Language", response.Headers.Vary);
+
+        var english = await _client.GetStringAsync($"/petitions/{petition}?lang=xx");
+        Assert.Contains("<html lang=\"en\">", english);
+        Assert.Contains("<label for=\"f-email\">Email</label>", english);
     }
 
     [Fact]

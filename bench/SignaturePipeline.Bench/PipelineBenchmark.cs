@@ -71,6 +71,7 @@ public static class PipelineBenchmark
         var drain = Stopwatch.StartNew();
         await WaitForCountAsync(store, petitionId, 500 + options.Signatures, TimeSpan.FromMinutes(5));
         var drainRate = (500 + options.Signatures) / drain.Elapsed.TotalSeconds;
+        Console.WriteLine($"backlog processed: {drainRate:F0} signatures/s");
 
         using var pipelineClient = Client(app, options);
         GC.Collect();
@@ -79,6 +80,7 @@ public static class PipelineBenchmark
         var pipelineIntakeSeconds = started.Elapsed.TotalSeconds;
         await WaitForCountAsync(store, petitionId, 500 + 2L * options.Signatures, TimeSpan.FromMinutes(5));
         var endToEndSeconds = started.Elapsed.TotalSeconds;
+        Console.WriteLine($"end to end: {options.Signatures / endToEndSeconds:F0} signatures/s");
 
         var counts = await store.GetCountsAsync(petitionId, CancellationToken.None);
         var recount = await store.RecountAsync(petitionId, CancellationToken.None);

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Azure.Data.Tables;
 using SignaturePipeline.Security;
 using SignaturePipeline.Storage;
@@ -6,22 +7,27 @@ namespace SignaturePipeline.Receipts;
 
 /// <summary>
 /// Final states of receipts, in two tables.
-/// <para>Table <c>receipts</c>: PartitionKey = the receipt's batch (its queue message, see <see cref="ReceiptId"/>),
-/// RowKey <c>outcomes</c>: one row holds every receipt of the batch (a compact JSON list in a binary property).
-/// A message of 200 signatures costs one write here instead of 200, which on Azurite (one Node thread for
-/// everything) is the difference between receipts costing as much as the signatures and costing nothing.
-/// A lookup is still one point read. Writes merge by index under the row's ETag, so a later change to one
-/// receipt never erases its neighbours.</para>
+/// <para>Table <c>receipts</c>: one row per batch (the queue message a receipt travelled in, see <see cref="ReceiptId"/>):
+/// PartitionKey = the batch's first 8 hex digits (its version-7 GUID's clock, so a window of about 65 s), RowKey = the
+/// batch; the row holds every receipt of the batch (a compact JSON list in a binary property). A message of 200
+/// signatures costs one row here instead of 200, and the rows of messages processed at the same time share a partition,
+/// so concurrent messages write their receipts in one entity-group transaction (group commit): under load, a fraction
+/// of a request per message instead of one. A lookup is still one point read. Later changes merge by index under the
+/// row's ETag, so a change to one receipt never erases its neighbours.</para>
 /// <para>Table <c>outcomes</c>: PartitionKey = petition id, RowKey = <c>{status}_{receiptId}</c>, for every duplicate and
 /// rejection, so organizers can list them per petition. No names or emails: a reason, a state and a time.</para>
-/// Both are written with upserts keyed by the receipt, so processing a message again rewrites the same rows.
+/// Both are written keyed by the receipt, so processing a message again rewrites the same rows.
 /// </summary>
 public sealed class ReceiptStore(TableServiceClient tables, Hmac hmac, TimeProvider clock)
 {
     private readonly TableClient _receipts = tables.GetTableClient(TableNames.Receipts);
     private readonly TableClient _outcomes = tables.GetTableClient(TableNames.Outcomes);
 
-    private const string BatchRowKey = "outcomes";
+    /// <summary>The row key of the layout before batches shared partitions (PartitionKey = batch); read for older batches only.</summary>
+    private const string LegacyRowKey = "outcomes";
+    private static readonly DateTimeOffset SharedPartitionsSince = new(2026, 11, 24, 0, 0, 0, TimeSpan.Zero);
+    private const int MaxRowsPerTransaction = 100;
+    private readonly ConcurrentDictionary<string, PartitionWriter> _writers = new(StringComparer.Ordinal);
     private const int MaxMessageLength = 300;
     private static readonly System.Text.Json.JsonSerializerOptions ItemJson = new(System.Text.Json.JsonSerializerDefaults.Web)
     {
@@ -34,7 +40,10 @@ public sealed class ReceiptStore(TableServiceClient tables, Hmac hmac, TimeProvi
     public async Task<Receipt?> GetAsync(string receiptId, CancellationToken ct)
     {
         if (!ReceiptId.TryParse(hmac, receiptId, out var id)) return null;
-        var row = await _receipts.GetEntityIfExistsAsync<TableEntity>(id.Value.Batch, BatchRowKey, cancellationToken: ct).ConfigureAwait(false);
+        var batch = id.Value.Batch;
+        var row = await _receipts.GetEntityIfExistsAsync<TableEntity>(PartitionOf(batch), batch, cancellationToken: ct).ConfigureAwait(false);
+        if (!row.HasValue && ReceiptId.CreatedAt(batch) < SharedPartitionsSince)
+            row = await _receipts.GetEntityIfExistsAsync<TableEntity>(batch, LegacyRowKey, cancellationToken: ct).ConfigureAwait(false);
         var item = row.HasValue ? ItemsOf(row.Value!).FirstOrDefault(i => i.I == id.Value.Index) : null;
         return item is null
             ? new Receipt(receiptId, "", ReceiptStatus.Pending)
@@ -59,35 +68,109 @@ public sealed class ReceiptStore(TableServiceClient tables, Hmac hmac, TimeProvi
             .Where(r => (r.Recorded ?? r.Status) is ReceiptStatus.Duplicate or ReceiptStatus.Rejected && r.PetitionId.Length > 0)
             .Select(r => (Partition: r.PetitionId, Entity: ToOutcome(r, now)))
             .ToList();
-        await Task.WhenAll(byBatch.Select(b => MergeBatchAsync(b.Key, b.Value, now, ct)).Append(UpsertAllAsync(_outcomes, outcomes, ct))).ConfigureAwait(false);
+        var rows = byBatch.GroupBy(b => PartitionOf(b.Key)).Select(g => WriteRowsAsync(g.Key, g.Select(b => new BatchRow(b.Key, b.Value, now)).ToList(), ct));
+        await Task.WhenAll(rows.Append(UpsertAllAsync(_outcomes, outcomes, ct))).ConfigureAwait(false);
     }
 
-    private async Task MergeBatchAsync(string batch, List<Item> items, DateTimeOffset now, CancellationToken ct)
+    /// <summary>A 65-second window of batches: rows written at the same time share it, and no partition stays hot for long.</summary>
+    private static string PartitionOf(string batch) => batch[..8];
+
+    private sealed record BatchRow(string Batch, List<Item> Items, DateTimeOffset Now);
+
+    private sealed record Waiter(BatchRow Row, TaskCompletionSource Done);
+
+    private sealed class PartitionWriter
     {
-        // The first write of a batch is by far the most common: try it blind, and merge only when the row exists.
-        try
+        public readonly Lock Gate = new();
+        public readonly List<Waiter> Waiting = [];
+        public bool Running;
+    }
+
+    /// <summary>
+    /// Concurrent writers of one partition are coalesced: one drain per partition in this process takes everything
+    /// waiting, up to 100 rows, into one transaction of blind inserts, the common case (a batch's first write).
+    /// </summary>
+    private async Task WriteRowsAsync(string partition, List<BatchRow> rows, CancellationToken ct)
+    {
+        var writer = _writers.GetOrAdd(partition, _ => new PartitionWriter());
+        var waiters = rows.Select(r => new Waiter(r, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously))).ToList();
+        bool start;
+        lock (writer.Gate)
         {
-            await _receipts.AddEntityAsync(new TableEntity(batch, BatchRowKey)
+            writer.Waiting.AddRange(waiters);
+            start = !writer.Running;
+            writer.Running = true;
+        }
+        if (start) _ = Task.Run(() => DrainAsync(partition, writer), CancellationToken.None);
+        await Task.WhenAll(waiters.Select(w => w.Done.Task)).WaitAsync(ct).ConfigureAwait(false);
+    }
+
+    private async Task DrainAsync(string partition, PartitionWriter writer)
+    {
+        while (true)
+        {
+            var chunk = new List<Waiter>(MaxRowsPerTransaction);
+            lock (writer.Gate)
             {
-                ["Items"] = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(items.OrderBy(i => i.I).ToList(), ItemJson),
-                ["UpdatedAt"] = now,
-            }, ct).ConfigureAwait(false);
-            return;
+                // One row key once per transaction: a message processed twice at once names its batch twice.
+                var keys = new HashSet<string>(StringComparer.Ordinal);
+                foreach (var waiter in writer.Waiting)
+                {
+                    if (chunk.Count == MaxRowsPerTransaction) break;
+                    if (keys.Add(waiter.Row.Batch)) chunk.Add(waiter);
+                }
+                foreach (var w in chunk) writer.Waiting.Remove(w);
+                if (chunk.Count == 0)
+                {
+                    writer.Running = false;
+                    if (writer.Waiting.Count == 0) _writers.TryRemove(new KeyValuePair<string, PartitionWriter>(partition, writer));
+                    return;
+                }
+            }
+            try
+            {
+                await _receipts.SubmitTransactionAsync(chunk.Select(w => new TableTransactionAction(TableTransactionActionType.Add,
+                    RowEntity(partition, w.Row.Batch, w.Row.Items, w.Row.Now))), CancellationToken.None).ConfigureAwait(false);
+                foreach (var w in chunk) w.Done.TrySetResult();
+            }
+            catch (TableTransactionFailedException e) when (e.Status == 409)
+            {
+                // A row exists (a retry of the message, a later change): nothing of the transaction was written, so
+                // each row merges on its own.
+                await Task.WhenAll(chunk.Select(async w =>
+                {
+                    try
+                    {
+                        await MergeRowAsync(partition, w.Row, CancellationToken.None).ConfigureAwait(false);
+                        w.Done.TrySetResult();
+                    }
+                    catch (Exception error)
+                    {
+                        w.Done.TrySetException(error);
+                    }
+                })).ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                foreach (var w in chunk) w.Done.TrySetException(e);
+            }
         }
-        catch (Azure.RequestFailedException e) when (e.Status == 409)
-        {
-            // A retry of the message, or a later change to one receipt: merge below.
-        }
+    }
+
+    private static TableEntity RowEntity(string partition, string batch, IEnumerable<Item> items, DateTimeOffset now) => new(partition, batch)
+    {
+        ["Items"] = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(items.OrderBy(i => i.I).ToList(), ItemJson),
+        ["UpdatedAt"] = now,
+    };
+
+    private async Task MergeRowAsync(string partition, BatchRow row, CancellationToken ct)
+    {
         for (var attempt = 1; ; attempt++)
         {
-            var existing = await _receipts.GetEntityIfExistsAsync<TableEntity>(batch, BatchRowKey, cancellationToken: ct).ConfigureAwait(false);
+            var existing = await _receipts.GetEntityIfExistsAsync<TableEntity>(partition, row.Batch, cancellationToken: ct).ConfigureAwait(false);
             var merged = (existing.HasValue ? ItemsOf(existing.Value!) : []).ToDictionary(i => i.I);
-            foreach (var item in items) merged[item.I] = item;
-            var entity = new TableEntity(batch, BatchRowKey)
-            {
-                ["Items"] = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(merged.Values.OrderBy(i => i.I).ToList(), ItemJson),
-                ["UpdatedAt"] = now,
-            };
+            foreach (var item in row.Items) merged[item.I] = item;
+            var entity = RowEntity(partition, row.Batch, merged.Values, row.Now);
             try
             {
                 if (existing.HasValue) await _receipts.UpdateEntityAsync(entity, existing.Value!.ETag, TableUpdateMode.Replace, ct).ConfigureAwait(false);

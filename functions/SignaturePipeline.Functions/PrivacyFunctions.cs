@@ -12,7 +12,7 @@ public sealed class PrivacyFunctions(ConfirmationEndpoints links, PrivacyAdminEn
     [Function("ConfirmSignaturePage")]
     public Task<IActionResult> ConfirmPage(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "petitions/{petitionId}/confirm")] HttpRequest request, string petitionId, CancellationToken ct) =>
-        ResultAction.From(links.ConfirmPageAsync(petitionId, request.Query["token"], ct));
+        ResultAction.From(links.ConfirmPageAsync(request, petitionId, ct));
 
     [Function("ConfirmSignature")]
     public Task<IActionResult> Confirm(
@@ -27,7 +27,7 @@ public sealed class PrivacyFunctions(ConfirmationEndpoints links, PrivacyAdminEn
     [Function("RemoveSignaturePage")]
     public Task<IActionResult> RemovePage(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "petitions/{petitionId}/remove")] HttpRequest request, string petitionId, CancellationToken ct) =>
-        ResultAction.From(links.RemovePageAsync(petitionId, request.Query["token"], ct));
+        ResultAction.From(links.RemovePageAsync(request, petitionId, ct));
 
     [Function("RemoveSignature")]
     public Task<IActionResult> Remove(

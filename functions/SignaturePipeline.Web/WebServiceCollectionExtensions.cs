@@ -46,10 +46,10 @@ public static class WebServiceCollectionExtensions
         app.MapGet("/petitions/{petitionId}/thanks", (HttpRequest r, string petitionId, string? receipt, int? check, PageEndpoints e, CancellationToken ct) => e.ThankYouAsync(r, petitionId, receipt, check, ct));
 
         // Links in signers' emails. A GET only shows a button; the POST acts (mail scanners follow links).
-        app.MapGet("/petitions/{petitionId}/confirm", (string petitionId, string? token, Confirmation.ConfirmationEndpoints e, CancellationToken ct) => e.ConfirmPageAsync(petitionId, token, ct));
+        app.MapGet("/petitions/{petitionId}/confirm", (HttpRequest r, string petitionId, Confirmation.ConfirmationEndpoints e, CancellationToken ct) => e.ConfirmPageAsync(r, petitionId, ct));
         app.MapPost("/petitions/{petitionId}/confirm", (HttpRequest r, string petitionId, Confirmation.ConfirmationEndpoints e, CancellationToken ct) => e.ConfirmAsync(r, petitionId, ct));
         app.MapPost("/petitions/{petitionId}/confirm/resend", (HttpRequest r, string petitionId, Confirmation.ConfirmationEndpoints e, CancellationToken ct) => e.ResendAsync(r, petitionId, ct));
-        app.MapGet("/petitions/{petitionId}/remove", (string petitionId, string? token, Confirmation.ConfirmationEndpoints e, CancellationToken ct) => e.RemovePageAsync(petitionId, token, ct));
+        app.MapGet("/petitions/{petitionId}/remove", (HttpRequest r, string petitionId, Confirmation.ConfirmationEndpoints e, CancellationToken ct) => e.RemovePageAsync(r, petitionId, ct));
         app.MapPost("/petitions/{petitionId}/remove", (HttpRequest r, string petitionId, Confirmation.ConfirmationEndpoints e, CancellationToken ct) => e.RemoveAsync(r, petitionId, ct));
 
         var admin = app.MapGroup("/api/admin");

@@ -2,6 +2,7 @@ using System.Text;
 using Microsoft.AspNetCore.Http;
 using SignaturePipeline.Confirmation;
 using SignaturePipeline.Web.Http;
+using SignaturePipeline.Web.Pages;
 using static SignaturePipeline.Web.Http.HtmlPages;
 
 namespace SignaturePipeline.Web.Confirmation;
@@ -14,91 +15,111 @@ public sealed class ConfirmationEndpoints(ConfirmationHandler handler)
 {
     private const int MaxFormBytes = 4096;
 
-    public async Task<IResult> ConfirmPageAsync(string petitionId, string? token, CancellationToken ct) =>
-        Render(await handler.CheckAsync(petitionId, token, TokenPurpose.Confirm, ct).ConfigureAwait(false), petitionId, "confirm");
+    public async Task<IResult> ConfirmPageAsync(HttpRequest request, string petitionId, CancellationToken ct) =>
+        Render(await handler.CheckAsync(petitionId, QueryToken(request), TokenPurpose.Confirm, ct).ConfigureAwait(false), petitionId, "confirm", PageLanguage.Of(request));
 
-    public async Task<IResult> ConfirmAsync(HttpRequest request, string petitionId, CancellationToken ct) =>
-        Render(await handler.ConfirmAsync(petitionId, await TokenOfAsync(request, ct).ConfigureAwait(false), ct).ConfigureAwait(false), petitionId, "confirm");
+    public async Task<IResult> ConfirmAsync(HttpRequest request, string petitionId, CancellationToken ct)
+    {
+        var (token, language) = await FormOfAsync(request, ct).ConfigureAwait(false);
+        return Render(await handler.ConfirmAsync(petitionId, token, ct).ConfigureAwait(false), petitionId, "confirm", language);
+    }
 
-    public async Task<IResult> ResendAsync(HttpRequest request, string petitionId, CancellationToken ct) =>
-        Render(await handler.ResendAsync(petitionId, await TokenOfAsync(request, ct).ConfigureAwait(false), ct).ConfigureAwait(false), petitionId, "confirm");
+    public async Task<IResult> ResendAsync(HttpRequest request, string petitionId, CancellationToken ct)
+    {
+        var (token, language) = await FormOfAsync(request, ct).ConfigureAwait(false);
+        return Render(await handler.ResendAsync(petitionId, token, ct).ConfigureAwait(false), petitionId, "confirm", language);
+    }
 
-    public async Task<IResult> RemovePageAsync(string petitionId, string? token, CancellationToken ct) =>
-        Render(await handler.CheckAsync(petitionId, token, TokenPurpose.Remove, ct).ConfigureAwait(false), petitionId, "remove");
+    public async Task<IResult> RemovePageAsync(HttpRequest request, string petitionId, CancellationToken ct) =>
+        Render(await handler.CheckAsync(petitionId, QueryToken(request), TokenPurpose.Remove, ct).ConfigureAwait(false), petitionId, "remove", PageLanguage.Of(request));
 
-    public async Task<IResult> RemoveAsync(HttpRequest request, string petitionId, CancellationToken ct) =>
-        Render(await handler.RemoveAsync(petitionId, await TokenOfAsync(request, ct).ConfigureAwait(false), ct).ConfigureAwait(false), petitionId, "remove");
+    public async Task<IResult> RemoveAsync(HttpRequest request, string petitionId, CancellationToken ct)
+    {
+        var (token, language) = await FormOfAsync(request, ct).ConfigureAwait(false);
+        return Render(await handler.RemoveAsync(petitionId, token, ct).ConfigureAwait(false), petitionId, "remove", language);
+    }
 
-    /// <summary>The token from the button's form, or from the query string; never more than a small form's worth of body.</summary>
-    private static async Task<string?> TokenOfAsync(HttpRequest request, CancellationToken ct)
+    private static string? QueryToken(HttpRequest request) => request.Query["token"].ToString() is { Length: > 0 } query ? query : null;
+
+    /// <summary>
+    /// The token and the language from the button's form, or from the query string; never more than a small form's worth of body.
+    /// The language comes back with the form so the answer to the button is in the language of the page that showed it.
+    /// </summary>
+    private static async Task<(string? Token, PageLanguage Language)> FormOfAsync(HttpRequest request, CancellationToken ct)
     {
         if (request.HasFormContentType && request.ContentLength is null or <= MaxFormBytes)
         {
             try
             {
                 var form = await request.ReadFormAsync(ct).ConfigureAwait(false);
-                if (form.TryGetValue("token", out var value)) return value.ToString();
+                var posted = form.TryGetValue("lang", out var lang) ? lang.ToString() : null;
+                return (form.TryGetValue("token", out var value) ? value.ToString() : QueryToken(request), PageLanguage.Of(request, posted));
             }
-            catch (Exception e) when (e is InvalidDataException or IOException or BadHttpRequestException) { return null; }
+            catch (Exception e) when (e is InvalidDataException or IOException or BadHttpRequestException) { return (null, PageLanguage.Of(request)); }
         }
-        return request.Query["token"].ToString() is { Length: > 0 } query ? query : null;
+        return (QueryToken(request), PageLanguage.Of(request));
     }
 
-    private static IResult Render(LinkResult result, string petitionId, string action)
+    private static IResult Render(LinkResult result, string petitionId, string action, PageLanguage language)
     {
-        var title = result.Petition?.Title ?? "this petition";
-        var back = $"/petitions/{Encode(petitionId)}";
+        var t = language.Strings;
+        var title = result.Petition?.Title ?? t.ThisPetition;
+        var quoted = Encode(title);
+        var back = $"/petitions/{Encode(petitionId)}" + (language.Query is { } query ? "?" + query : "");
         var body = new StringBuilder("<div class=\"card\">");
         var status = StatusCodes.Status200OK;
         switch (result.Outcome)
         {
             case LinkOutcome.Ready when action == "confirm":
-                body.Append("<h1>Confirm your signature</h1><p>Press the button to confirm your signature on \u201C").Append(Encode(title)).Append("\u201D.</p>");
-                Button(body, $"/petitions/{Encode(petitionId)}/confirm", result.Token!, "Confirm my signature");
+                body.Append("<h1>").Append(t.ConfirmHeading).Append("</h1><p>").Append(t.Format(t.ConfirmText, quoted)).Append("</p>");
+                Button(body, $"/petitions/{Encode(petitionId)}/confirm", result.Token!, t.ConfirmButton, language);
                 break;
             case LinkOutcome.Ready:
-                body.Append("<h1>Remove your signature</h1><p>Press the button to remove your signature from \u201C").Append(Encode(title))
-                    .Append("\u201D and delete your name, email address, address and comment. This cannot be undone.</p>");
-                Button(body, $"/petitions/{Encode(petitionId)}/remove", result.Token!, "Remove my signature");
+                body.Append("<h1>").Append(t.RemoveHeading).Append("</h1><p>").Append(t.Format(t.RemoveText, quoted)).Append("</p>");
+                Button(body, $"/petitions/{Encode(petitionId)}/remove", result.Token!, t.RemoveButton, language);
                 break;
             case LinkOutcome.Confirmed:
-                body.Append("<h1>Thank you: your signature is confirmed</h1><p>Your signature on \u201C").Append(Encode(title)).Append("\u201D is counted.</p>");
+                body.Append("<h1>").Append(t.Confirmed).Append("</h1><p>").Append(t.Format(t.ConfirmedText, quoted)).Append("</p>");
                 break;
             case LinkOutcome.AlreadyConfirmed:
-                body.Append("<h1>Already confirmed</h1><p>Your signature on \u201C").Append(Encode(title)).Append("\u201D was already confirmed. Nothing else to do.</p>");
+                body.Append("<h1>").Append(t.AlreadyConfirmed).Append("</h1><p>").Append(t.Format(t.AlreadyConfirmedText, quoted)).Append("</p>");
                 break;
             case LinkOutcome.Removed:
-                body.Append("<h1>Your signature is removed</h1><p>We removed your signature and deleted your details.</p>");
+                body.Append("<h1>").Append(t.Removed).Append("</h1><p>").Append(t.RemovedText).Append("</p>");
                 break;
             case LinkOutcome.AlreadyRemoved:
-                body.Append("<h1>Already removed</h1><p>This signature was removed earlier, and its details deleted.</p>");
+                body.Append("<h1>").Append(t.AlreadyRemoved).Append("</h1><p>").Append(t.AlreadyRemovedText).Append("</p>");
                 break;
             case LinkOutcome.Expired when action == "confirm":
                 status = StatusCodes.Status410Gone;
-                body.Append("<h1>This link has expired</h1><p>Confirmation links work for a limited time. We can send you a fresh one.</p>");
-                Button(body, $"/petitions/{Encode(petitionId)}/confirm/resend", result.Token!, "Email me a fresh link");
+                body.Append("<h1>").Append(t.LinkExpired).Append("</h1><p>").Append(t.ConfirmExpiredText).Append("</p>");
+                Button(body, $"/petitions/{Encode(petitionId)}/confirm/resend", result.Token!, t.ResendButton, language);
                 break;
             case LinkOutcome.Expired:
                 status = StatusCodes.Status410Gone;
-                body.Append("<h1>This link has expired</h1><p>Write to the petition's organizers to have your signature removed.</p>");
+                body.Append("<h1>").Append(t.LinkExpired).Append("</h1><p>").Append(t.RemoveExpiredText).Append("</p>");
                 break;
             case LinkOutcome.ResendSent:
-                body.Append("<h1>Check your email</h1><p>We sent a fresh confirmation link to the address you signed with.</p>");
+                body.Append("<h1>").Append(t.CheckEmail).Append("</h1><p>").Append(t.ResendSentText).Append("</p>");
                 break;
             case LinkOutcome.ResendLimited:
                 status = StatusCodes.Status429TooManyRequests;
-                body.Append("<h1>We sent one recently</h1><p>Please look for our most recent email (and in your spam folder) before asking again.</p>");
+                body.Append("<h1>").Append(t.ResendLimited).Append("</h1><p>").Append(t.ResendLimitedText).Append("</p>");
                 break;
             default:
                 status = StatusCodes.Status400BadRequest;
-                body.Append("<h1>This link does not work</h1><p>Copy the whole link from the email, or sign the petition again.</p>");
+                body.Append("<h1>").Append(t.BadLink).Append("</h1><p>").Append(t.BadLinkText).Append("</p>");
                 break;
         }
-        body.Append("<p><a href=\"").Append(back).Append("\">Back to the petition</a></p></div>");
-        return Page(title, body.ToString(), status);
+        body.Append("<p><a href=\"").Append(back).Append("\">").Append(t.Back).Append("</a></p></div>");
+        return Page(title, body.ToString(), status, lang: t.Lang, varyByLanguage: language.Negotiated);
     }
 
-    private static void Button(StringBuilder body, string action, string token, string text) =>
-        body.Append("<form method=\"post\" action=\"").Append(action).Append("\"><input type=\"hidden\" name=\"token\" value=\"")
-            .Append(Encode(token)).Append("\"><button type=\"submit\">").Append(Encode(text)).Append("</button></form>");
+    /// <summary>Texts are the trusted markup of <see cref="PageStrings"/>; the token is encoded like any value from a request.</summary>
+    private static void Button(StringBuilder body, string action, string token, string text, PageLanguage language)
+    {
+        body.Append("<form method=\"post\" action=\"").Append(action).Append("\"><input type=\"hidden\" name=\"token\" value=\"").Append(Encode(token)).Append("\">");
+        if (language.Carried is { } lang) body.Append("<input type=\"hidden\" name=\"lang\" value=\"").Append(Encode(lang)).Append("\">");
+        body.Append("<button type=\"submit\">").Append(text).Append("</button></form>");
+    }
 }

@@ -282,7 +282,8 @@
     if (busy) return;
     clearErrors();
     setBusy(true, t.sending);
-    var body = { optIn: optIn.checked, website: honeypot.value };
+    // The language travels with the signature, so the confirmation email and its pages match the widget.
+    var body = { optIn: optIn.checked, website: honeypot.value, lang: lang };
     ['firstName', 'lastName', 'email', 'postalCode', 'state', 'city', 'comment'].forEach(function (k) { body[k] = inputs[k].value; });
     var retried = false;
     var url = new URL('petitions/' + encodeURIComponent(petitionId) + '/signatures', api);

@@ -67,6 +67,32 @@ public sealed class PageStrings
     public required string TryAgain { get; init; }
     public required string TryAgainText { get; init; }
 
+    // The pages behind the links in signers' emails (Confirmation/ConfirmationEndpoints).
+    public required string ThisPetition { get; init; }
+    public required string ConfirmHeading { get; init; }
+    public required string ConfirmText { get; init; }
+    public required string ConfirmButton { get; init; }
+    public required string RemoveHeading { get; init; }
+    public required string RemoveText { get; init; }
+    public required string RemoveButton { get; init; }
+    public required string Confirmed { get; init; }
+    public required string ConfirmedText { get; init; }
+    public required string AlreadyConfirmed { get; init; }
+    public required string AlreadyConfirmedText { get; init; }
+    public required string Removed { get; init; }
+    public required string RemovedText { get; init; }
+    public required string AlreadyRemoved { get; init; }
+    public required string AlreadyRemovedText { get; init; }
+    public required string LinkExpired { get; init; }
+    public required string ConfirmExpiredText { get; init; }
+    public required string ResendButton { get; init; }
+    public required string RemoveExpiredText { get; init; }
+    public required string ResendSentText { get; init; }
+    public required string ResendLimited { get; init; }
+    public required string ResendLimitedText { get; init; }
+    public required string BadLink { get; init; }
+    public required string BadLinkText { get; init; }
+
     /// <summary>
     /// Messages by the stable code of a <see cref="FieldError"/> or a rejected receipt; <c>{label}</c> is the field's
     /// label in lower case. Empty for English, whose messages come from <see cref="SignatureRules"/> as they are.
@@ -123,6 +149,30 @@ public sealed class PageStrings
         NotFoundText = "There is no petition at this address. Check the link.",
         TryAgain = "Please try again",
         TryAgainText = "We could not record your signature just now. Nothing was saved; go back and send the form again in a moment.",
+        ThisPetition = "this petition",
+        ConfirmHeading = "Confirm your signature",
+        ConfirmText = "Press the button to confirm your signature on \u201C{0}\u201D.",
+        ConfirmButton = "Confirm my signature",
+        RemoveHeading = "Remove your signature",
+        RemoveText = "Press the button to remove your signature from \u201C{0}\u201D and delete your name, email address, address and comment. This cannot be undone.",
+        RemoveButton = "Remove my signature",
+        Confirmed = "Thank you: your signature is confirmed",
+        ConfirmedText = "Your signature on \u201C{0}\u201D is counted.",
+        AlreadyConfirmed = "Already confirmed",
+        AlreadyConfirmedText = "Your signature on \u201C{0}\u201D was already confirmed. Nothing else to do.",
+        Removed = "Your signature is removed",
+        RemovedText = "We removed your signature and deleted your details.",
+        AlreadyRemoved = "Already removed",
+        AlreadyRemovedText = "This signature was removed earlier, and its details deleted.",
+        LinkExpired = "This link has expired",
+        ConfirmExpiredText = "Confirmation links work for a limited time. We can send you a fresh one.",
+        ResendButton = "Email me a fresh link",
+        RemoveExpiredText = "Write to the petition's organizers to have your signature removed.",
+        ResendSentText = "We sent a fresh confirmation link to the address you signed with.",
+        ResendLimited = "We sent one recently",
+        ResendLimitedText = "Please look for our most recent email (and in your spam folder) before asking again.",
+        BadLink = "This link does not work",
+        BadLinkText = "Copy the whole link from the email, or sign the petition again.",
         Codes = FrozenDictionary<string, string>.Empty,
     };
 
@@ -176,6 +226,30 @@ public sealed class PageStrings
         NotFoundText = "No hay ninguna petición en esta dirección. Revisa el enlace.",
         TryAgain = "Inténtalo de nuevo",
         TryAgainText = "No pudimos registrar tu firma en este momento. No se guardó nada; vuelve atrás y envía el formulario de nuevo en un momento.",
+        ThisPetition = "esta petición",
+        ConfirmHeading = "Confirma tu firma",
+        ConfirmText = "Presiona el botón para confirmar tu firma en «{0}».",
+        ConfirmButton = "Confirmar mi firma",
+        RemoveHeading = "Elimina tu firma",
+        RemoveText = "Presiona el botón para eliminar tu firma de «{0}» y borrar tu nombre, correo electrónico, dirección y comentario. No se puede deshacer.",
+        RemoveButton = "Eliminar mi firma",
+        Confirmed = "Gracias: tu firma está confirmada",
+        ConfirmedText = "Tu firma en «{0}» ya cuenta.",
+        AlreadyConfirmed = "Ya estaba confirmada",
+        AlreadyConfirmedText = "Tu firma en «{0}» ya estaba confirmada. No tienes que hacer nada más.",
+        Removed = "Tu firma fue eliminada",
+        RemovedText = "Eliminamos tu firma y borramos tus datos.",
+        AlreadyRemoved = "Ya estaba eliminada",
+        AlreadyRemovedText = "Esta firma se eliminó antes, y sus datos se borraron.",
+        LinkExpired = "Este enlace ya venció",
+        ConfirmExpiredText = "Los enlaces de confirmación funcionan por un tiempo limitado. Podemos enviarte uno nuevo.",
+        ResendButton = "Envíame un enlace nuevo",
+        RemoveExpiredText = "Escribe a quienes organizan la petición para que eliminen tu firma.",
+        ResendSentText = "Enviamos un enlace de confirmación nuevo al correo con el que firmaste.",
+        ResendLimited = "Te enviamos uno hace poco",
+        ResendLimitedText = "Busca nuestro correo más reciente (revisa también la carpeta de spam) antes de pedir otro.",
+        BadLink = "Este enlace no funciona",
+        BadLinkText = "Copia el enlace completo del correo, o vuelve a firmar la petición.",
         Codes = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             [SignatureRules.Codes.NameRequired] = "Escribe tu {label}.",

@@ -99,7 +99,7 @@ public sealed class ConfirmationHandler(
                 : result.From is SignatureRowStatus.Removed ? LinkOutcome.AlreadyRemoved : LinkOutcome.ResendLimited, petition);
 
         var key = $"{target!.ReceiptId}_r{resends + 1}";
-        await signatures.AddOutboxAsync(read.PetitionId, read.Shard, key, SignerMailKinds.Confirm, target.ReceiptId ?? "", read.RowKey, target.Email!, now, ct).ConfigureAwait(false);
+        await signatures.AddOutboxAsync(read.PetitionId, read.Shard, key, SignerMailKinds.Confirm, target.ReceiptId ?? "", read.RowKey, target.Email!, target.Lang, now, ct).ConfigureAwait(false);
         await mailer.DeliverAsync([(petition!, read.Shard, key)], ct).ConfigureAwait(false);
         return new LinkResult(LinkOutcome.ResendSent, petition);
     }

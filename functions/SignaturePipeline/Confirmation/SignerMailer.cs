@@ -72,9 +72,11 @@ public sealed class SignerMailer(
             var rowKey = outbox.GetString("SignatureRowKey") ?? "";
             var confirm = ConfirmLink(petition.Id, shard, rowKey);
             var remove = RemoveLink(petition.Id, shard, rowKey);
+            // Rows written before the language travelled have none: English, as they were.
+            var lang = outbox.GetString("Lang");
             var message = outbox.GetString("Kind") == SignerMailKinds.AlreadySigned
-                ? SignerEmails.AlreadySigned(petition, to, confirm, remove)
-                : SignerEmails.Confirm(petition, to, confirm, remove, TimeSpan.FromHours(options.Value.LinkHours));
+                ? SignerEmails.AlreadySigned(petition, to, confirm, remove, lang)
+                : SignerEmails.Confirm(petition, to, confirm, remove, TimeSpan.FromHours(options.Value.LinkHours), lang);
             await email.SendAsync(message, key, ct).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)

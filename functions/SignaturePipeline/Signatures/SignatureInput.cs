@@ -18,6 +18,12 @@ public sealed record SignatureInput
 
     /// <summary>The Turnstile or hCaptcha widget's answer (<c>cf-turnstile-response</c>, <c>h-captcha-response</c>), when enabled. Never stored.</summary>
     public string? CaptchaResponse { get; init; }
+
+    /// <summary>
+    /// The language the signer used (<c>lang</c>), so the emails and pages that follow are in it. Not a field of the
+    /// signature: never validated, stored only as <see cref="SignerLanguage.Normalize"/> leaves it; null means English.
+    /// </summary>
+    public string? Lang { get; init; }
 }
 
 /// <summary>A signature that passed every rule, in the one spelling that is stored and counted.</summary>

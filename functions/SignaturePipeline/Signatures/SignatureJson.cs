@@ -66,6 +66,7 @@ public static class SignatureJson
         OptIn = Bool(root, "optIn"),
         Website = Honeypot(root),
         CaptchaResponse = Captcha(root),
+        Lang = Language(root),
     };
 
     private static SignatureInput FromOsdi(JsonElement root, JsonElement person)
@@ -85,6 +86,7 @@ public static class SignatureJson
             OptIn = Bool(root, "optIn"),
             Website = Honeypot(root),
             CaptchaResponse = Captcha(root),
+            Lang = Language(root),
         };
     }
 
@@ -126,6 +128,10 @@ public static class SignatureJson
             _ => value.GetRawText(),
         };
     }
+
+    /// <summary>A language is a preference, not part of the signature: a value of the wrong type falls back to English instead of refusing the signature.</summary>
+    private static string? Language(JsonElement root) =>
+        root.TryGetProperty("lang", out var value) && value.ValueKind == JsonValueKind.String ? SignerLanguage.Normalize(value.GetString()) : null;
 
     private static string? Captcha(JsonElement root) =>
         String(root, "captchaResponse") ?? String(root, "cf-turnstile-response") ?? String(root, "h-captcha-response");
@@ -171,5 +177,6 @@ public static class FormValues
         OptIn = IsTrue(field("optIn")),
         Website = field("website"),
         CaptchaResponse = field("cf-turnstile-response") ?? field("h-captcha-response") ?? field("captchaResponse"),
+        Lang = SignerLanguage.Normalize(field("lang")),
     };
 }

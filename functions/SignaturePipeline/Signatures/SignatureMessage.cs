@@ -12,7 +12,10 @@ public sealed record SignatureMessage(
     [property: JsonPropertyName("schema")] int Schema,
     [property: JsonPropertyName("items")] IReadOnlyList<QueuedSignature> Items)
 {
-    /// <summary>Bump when the shape changes; the processor refuses (poisons) schemas it does not know.</summary>
+    /// <summary>
+    /// Bump when the shape changes incompatibly; the processor refuses (poisons) schemas it does not know. An optional
+    /// field that older messages lack (such as <see cref="SignatureInput.Lang"/>, English when missing) is not a change.
+    /// </summary>
     public const int CurrentSchema = 1;
 
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)

@@ -18,6 +18,9 @@ public sealed record SignatureRow(string PetitionId, int Shard, TableEntity Enti
     public string? ReceiptId => Entity.GetString("ReceiptId");
     public DateTimeOffset? SignedAt => Entity.GetDateTimeOffset("SignedAt");
 
+    /// <summary>The language the signer used (<see cref="SignerLanguage"/>); null for English and for rows older than the field.</summary>
+    public string? Lang => SignerLanguage.Normalize(Entity.GetString("Lang"));
+
     /// <summary>A short handle organizers use in admin routes: <c>{shard:00}.{row key}</c>.</summary>
     public string Handle => $"{Shard:D2}.{RowKey}";
 

@@ -59,8 +59,11 @@ public sealed class SignatureStore(TableServiceClient tables, Hmac hmac, IOption
     // Azure's limit is 100 operations per transaction: signature and outbox rows, their index row and the counter.
     public const int MaxInsertsPerTransaction = 98;
 
-    /// <summary>The columns that name or reach a person. A tombstone or an anonymised row keeps none of them.</summary>
-    public static readonly IReadOnlyList<string> PersonalProperties = ["FirstName", "LastName", "Email", "PostalCode", "City", "Country", "Comment", "OptIn", "IpHash"];
+    /// <summary>
+    /// The columns that name or reach a person. A tombstone or an anonymised row keeps none of them. The language is
+    /// among them: with a name or a ZIP code it can hint at national origin, and only the signer's emails need it.
+    /// </summary>
+    public static readonly IReadOnlyList<string> PersonalProperties = ["FirstName", "LastName", "Email", "PostalCode", "City", "Country", "Comment", "OptIn", "IpHash", "Lang"];
     private const int MaxConflictRetries = 20;
 
     /// <summary>
@@ -347,6 +350,8 @@ public sealed class SignatureStore(TableServiceClient tables, Hmac hmac, IOption
             [StatusProperty] = StatusName(p.Status),
             ["Flag"] = p.Queued.Flag,
             ["IpHash"] = p.Queued.IpHash,
+            // On the row as well as the outbox, so a fresh confirmation email asked for later is in the same language.
+            ["Lang"] = SignerLanguage.Normalize(p.Queued.Signature.Lang),
         };
     }
 
@@ -357,6 +362,7 @@ public sealed class SignatureStore(TableServiceClient tables, Hmac hmac, IOption
         ["SignatureRowKey"] = p.RowKey,
         ["To"] = p.Signature.Email,
         ["CreatedAt"] = p.Queued.ReceivedAt,
+        ["Lang"] = SignerLanguage.Normalize(p.Queued.Signature.Lang),
     };
 
     /// <summary>
@@ -585,8 +591,11 @@ public sealed class SignatureStore(TableServiceClient tables, Hmac hmac, IOption
         }
     }
 
-    /// <summary>Records an email to a signer (outbox). False when it was already recorded: the key is the receipt, so a retry adds nothing.</summary>
-    public async Task<bool> AddOutboxAsync(string petitionId, int shard, string outboxKey, string kind, string receiptId, string signatureRowKey, string to, DateTimeOffset at, CancellationToken ct)
+    /// <summary>
+    /// Records an email to a signer (outbox) in <paramref name="lang"/> (null: English). False when it was already
+    /// recorded: the key is the receipt, so a retry adds nothing.
+    /// </summary>
+    public async Task<bool> AddOutboxAsync(string petitionId, int shard, string outboxKey, string kind, string receiptId, string signatureRowKey, string to, string? lang, DateTimeOffset at, CancellationToken ct)
     {
         try
         {
@@ -597,6 +606,7 @@ public sealed class SignatureStore(TableServiceClient tables, Hmac hmac, IOption
                 ["SignatureRowKey"] = signatureRowKey,
                 ["To"] = to,
                 ["CreatedAt"] = at,
+                ["Lang"] = SignerLanguage.Normalize(lang),
             }, ct).ConfigureAwait(false);
             return true;
         }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Text.RegularExpressions;
 using Microsoft.Extensions.DependencyInjection;
 using SignaturePipeline.IntegrationTests.Infrastructure;
 using SignaturePipeline.Receipts;
@@ -131,5 +132,90 @@ public sealed class ConfirmationTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Equal("NY", tombstone.State);
         Assert.All(SignatureStore.PersonalProperties, p => Assert.False(tombstone.Entity.ContainsKey(p), p));
         Assert.Equal(0, (await store.RecountAsync(petition, CancellationToken.None)).Total);
+    }
+    [Fact]
+    public async Task A_Spanish_form_post_gets_a_Spanish_confirmation_email_and_pages_and_a_second_Spanish_signature_a_Spanish_already_signed_note()
+    {
+        var petition = await _h.ConfirmingPetitionAsync();
+        using var noRedirect = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = _h.Host.Address };
+        using var post = new HttpRequestMessage(HttpMethod.Post, $"/api/petitions/{petition}/signatures")
+        {
+            // As the Spanish petition page posts it.
+            Content = new FormUrlEncodedContent(new Dictionary<string, string>
+            {
+                ["firstName"] = "Rosa", ["lastName"] = "Martínez", ["email"] = "rosa.martinez@example.org", ["postalCode"] = "10001", ["state"] = "NY", ["lang"] = "es",
+            }),
+        };
+        post.Headers.Accept.ParseAdd("text/html");
+        var posted = await noRedirect.SendAsync(post);
+        Assert.Equal(HttpStatusCode.SeeOther, posted.StatusCode);
+        var receipt = Regex.Match(posted.Headers.Location!.ToString(), "receipt=([^&]+)").Groups[1].Value;
+        Assert.Equal("pending_confirmation", (await WaitForFinalAsync(_h.Client, receipt)).GetProperty("status").GetString());
+
+        var mail = Assert.Single(await _h.WaitForMailAsync("rosa.martinez@example.org"));
+        Assert.Equal($"confirm:{receipt}", mail.Key);
+        Assert.StartsWith("Confirma tu firma: ", mail.Message.Subject, StringComparison.Ordinal);
+        var text = mail.Message.TextBody ?? "";
+        Assert.Contains("Gracias por firmar", text, StringComparison.Ordinal);
+        var link = new Uri(Regex.Match(text, @"https?://\S+/confirm\?token=\S+").Value);
+        Assert.EndsWith("&lang=es", link.Query, StringComparison.Ordinal);
+        Assert.EndsWith("&lang=es", new Uri(Regex.Match(text, @"https?://\S+/remove\?token=\S+").Value).Query, StringComparison.Ordinal);
+
+        // Following the link opens the Spanish page; its button keeps the language for the answer.
+        var page = await _h.Client.GetAsync(link.PathAndQuery);
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        var html = await page.Content.ReadAsStringAsync();
+        Assert.Contains("<html lang=\"es\">", html, StringComparison.Ordinal);
+        Assert.Contains("<h1>Confirma tu firma</h1>", html, StringComparison.Ordinal);
+        Assert.Contains("<input type=\"hidden\" name=\"lang\" value=\"es\">", html, StringComparison.Ordinal);
+        Assert.Contains("<button type=\"submit\">Confirmar mi firma</button>", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("Confirm my signature", html, StringComparison.Ordinal);
+        Assert.Equal(0, await _h.CountAsync(petition));
+
+        var token = AbuseHost.TokenIn(mail.Message, "confirm");
+        var confirmed = await _h.Client.PostAsync($"/petitions/{petition}/confirm", new FormUrlEncodedContent([new("token", token), new("lang", "es")]));
+        Assert.Equal(HttpStatusCode.OK, confirmed.StatusCode);
+        var thanks = await confirmed.Content.ReadAsStringAsync();
+        Assert.Contains("Gracias: tu firma está confirmada", thanks, StringComparison.Ordinal);
+        Assert.Contains($"href=\"/petitions/{petition}?lang=es\"", thanks, StringComparison.Ordinal);
+        Assert.Equal(1, await _h.CountAsync(petition));
+
+        // The widget's JSON body says the same in its own field.
+        var second = await SignAsync(_h.Client, petition, new { firstName = "Rosa", lastName = "Martínez", email = "rosa.martinez@example.org", postalCode = "10001", state = "NY", lang = "es" });
+        Assert.Equal("pending_confirmation", (await WaitForFinalAsync(_h.Client, second)).GetProperty("status").GetString());
+        var note = (await _h.WaitForMailAsync("rosa.martinez@example.org", 2)).Single(m => m.Key == $"already_signed:{second}");
+        Assert.StartsWith("Ya firmaste: ", note.Message.Subject, StringComparison.Ordinal);
+        Assert.Contains("Alguien, probablemente tú, volvió a firmar", note.Message.TextBody, StringComparison.Ordinal);
+        Assert.Contains("&lang=es", note.Message.TextBody, StringComparison.Ordinal);
+        Assert.Equal(1, await _h.CountAsync(petition));
+    }
+
+    [Fact]
+    public async Task A_fresh_link_for_a_Spanish_signature_comes_in_Spanish_and_an_English_signer_keeps_English()
+    {
+        var petition = await _h.ConfirmingPetitionAsync();
+        await SignAsync(_h.Client, petition, new { firstName = "Luis", lastName = "Pérez", email = "luis.tarde@example.org", postalCode = "10001", state = "NY", lang = "es-MX" });
+        await SignAsync(_h.Client, petition, new { firstName = "Ann", lastName = "Lee", email = "ann.late@example.org", postalCode = "10001", state = "NY", lang = "fr" });
+        var spanish = AbuseHost.TokenIn((await _h.WaitForMailAsync("luis.tarde@example.org"))[0].Message, "confirm");
+        var english = (await _h.WaitForMailAsync("ann.late@example.org"))[0].Message;
+        Assert.StartsWith("Confirm your signature: ", english.Subject, StringComparison.Ordinal);
+        Assert.DoesNotContain("lang=", english.TextBody, StringComparison.Ordinal);
+
+        _h.Clock.Offset = TimeSpan.FromDays(4);
+        try
+        {
+            var expired = await _h.Client.GetAsync($"/petitions/{petition}/confirm?token={spanish}&lang=es");
+            Assert.Equal(HttpStatusCode.Gone, expired.StatusCode);
+            Assert.Contains("Envíame un enlace nuevo", await expired.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            // Asked for without the language: the signature's own language still decides the email.
+            Assert.Equal(HttpStatusCode.OK, (await _h.PostTokenAsync(petition, "confirm/resend", spanish)).StatusCode);
+            var fresh = (await _h.WaitForMailAsync("luis.tarde@example.org", 2))[1];
+            Assert.StartsWith("Confirma tu firma: ", fresh.Message.Subject, StringComparison.Ordinal);
+            Assert.Contains("&lang=es", fresh.Message.TextBody, StringComparison.Ordinal);
+        }
+        finally
+        {
+            _h.Clock.Offset = TimeSpan.Zero;
+        }
     }
 }

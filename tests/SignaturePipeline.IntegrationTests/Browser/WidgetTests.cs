@@ -195,6 +195,8 @@ public sealed class WidgetTests(AzuriteFixture azurite, BrowserSite site) : ICla
     {
         var (host, petition) = await PetitionAsync();
         var page = await site.NewPageAsync();
+        var bodies = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        page.Request += (_, request) => { if (request.Method == "POST" && request.PostData is { } body) bodies.Enqueue(body); };
         await page.GotoAsync(site.Publish(BrowserSite.CampaignPage(host.Address, petition, extraAttributes: "data-lang=\"es\"")).ToString());
         var widget = Widget(page);
 
@@ -204,6 +206,8 @@ public sealed class WidgetTests(AzuriteFixture azurite, BrowserSite site) : ICla
         await widget.GetByRole(AriaRole.Button, new() { Name = "Firmar la petición" }).ClickAsync();
         await Expect(widget.Locator("#err-email")).ToHaveTextAsync("Escribe un correo válido, como nombre@ejemplo.com.");
         await Expect(widget.GetByRole(AriaRole.Alert)).ToHaveTextAsync("Un campo necesita revisión.");
+        // The widget's language travels with the signature, for the emails that follow.
+        Assert.Contains(bodies, b => JsonDocument.Parse(b).RootElement.GetProperty("lang").GetString() == "es");
         await BrowserSite.ScreenshotAsync(widget, "widget-es");
 
         // Without data-lang, the page's own language decides.

@@ -307,12 +307,8 @@ public sealed class PageStrings
     }
 
     /// <summary>A language code's strings: "es", "ES" and "es-MX" are Spanish; null for anything not offered.</summary>
-    public static PageStrings? Find(string? code)
-    {
-        if (string.IsNullOrWhiteSpace(code)) return null;
-        var primary = code.Trim().Split('-', '_')[0];
-        return All.GetValueOrDefault(primary);
-    }
+    public static PageStrings? Find(string? code) =>
+        SignaturePipeline.Signatures.SignerLanguage.Normalize(code) is { } lang ? All.GetValueOrDefault(lang) : null;
 }
 
 /// <summary>

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Azure.Data.Tables;
 using SignaturePipeline.Security;
 using SignaturePipeline.Storage;
@@ -27,7 +26,6 @@ public sealed class ReceiptStore(TableServiceClient tables, Hmac hmac, TimeProvi
     private const string LegacyRowKey = "outcomes";
     private static readonly DateTimeOffset SharedPartitionsSince = new(2026, 11, 24, 0, 0, 0, TimeSpan.Zero);
     private const int MaxRowsPerTransaction = 100;
-    private readonly ConcurrentDictionary<string, PartitionWriter> _writers = new(StringComparer.Ordinal);
     private const int MaxMessageLength = 300;
     private static readonly System.Text.Json.JsonSerializerOptions ItemJson = new(System.Text.Json.JsonSerializerDefaults.Web)
     {
@@ -68,7 +66,7 @@ public sealed class ReceiptStore(TableServiceClient tables, Hmac hmac, TimeProvi
             .Where(r => (r.Recorded ?? r.Status) is ReceiptStatus.Duplicate or ReceiptStatus.Rejected && r.PetitionId.Length > 0)
             .Select(r => (Partition: r.PetitionId, Entity: ToOutcome(r, now)))
             .ToList();
-        var rows = byBatch.GroupBy(b => PartitionOf(b.Key)).Select(g => WriteRowsAsync(g.Key, g.Select(b => new BatchRow(b.Key, b.Value, now)).ToList(), ct));
+        var rows = byBatch.GroupBy(b => PartitionOf(b.Key)).Select(g => (Task)RowCommits.SubmitAsync(g.Key, g.Select(b => new BatchRow(b.Key, b.Value, now)).ToList(), ct));
         await Task.WhenAll(rows.Append(UpsertAllAsync(_outcomes, outcomes, ct))).ConfigureAwait(false);
     }
 
@@ -77,84 +75,26 @@ public sealed class ReceiptStore(TableServiceClient tables, Hmac hmac, TimeProvi
 
     private sealed record BatchRow(string Batch, List<Item> Items, DateTimeOffset Now);
 
-    private sealed record Waiter(BatchRow Row, TaskCompletionSource Done);
+    private GroupCommit<BatchRow, bool>? _rowCommits;
 
-    private sealed class PartitionWriter
-    {
-        public readonly Lock Gate = new();
-        public readonly List<Waiter> Waiting = [];
-        public bool Running;
-    }
+    /// <summary>Concurrent messages' rows of one partition go in one transaction of blind inserts, the common case (a batch's first write).</summary>
+    private GroupCommit<BatchRow, bool> RowCommits => LazyInitializer.EnsureInitialized(ref _rowCommits,
+        () => new(MaxRowsPerTransaction, _ => 1, r => r.Batch, CommitRowsAsync));
 
-    /// <summary>
-    /// Concurrent writers of one partition are coalesced: one drain per partition in this process takes everything
-    /// waiting, up to 100 rows, into one transaction of blind inserts, the common case (a batch's first write).
-    /// </summary>
-    private async Task WriteRowsAsync(string partition, List<BatchRow> rows, CancellationToken ct)
+    private async Task<IReadOnlyList<bool>> CommitRowsAsync(string partition, IReadOnlyList<BatchRow> rows)
     {
-        var writer = _writers.GetOrAdd(partition, _ => new PartitionWriter());
-        var waiters = rows.Select(r => new Waiter(r, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously))).ToList();
-        bool start;
-        lock (writer.Gate)
+        try
         {
-            writer.Waiting.AddRange(waiters);
-            start = !writer.Running;
-            writer.Running = true;
+            await _receipts.SubmitTransactionAsync(rows.Select(r => new TableTransactionAction(TableTransactionActionType.Add,
+                RowEntity(partition, r.Batch, r.Items, r.Now))), CancellationToken.None).ConfigureAwait(false);
         }
-        if (start) _ = Task.Run(() => DrainAsync(partition, writer), CancellationToken.None);
-        await Task.WhenAll(waiters.Select(w => w.Done.Task)).WaitAsync(ct).ConfigureAwait(false);
-    }
-
-    private async Task DrainAsync(string partition, PartitionWriter writer)
-    {
-        while (true)
+        catch (TableTransactionFailedException e) when (e.Status == 409)
         {
-            var chunk = new List<Waiter>(MaxRowsPerTransaction);
-            lock (writer.Gate)
-            {
-                // One row key once per transaction: a message processed twice at once names its batch twice.
-                var keys = new HashSet<string>(StringComparer.Ordinal);
-                foreach (var waiter in writer.Waiting)
-                {
-                    if (chunk.Count == MaxRowsPerTransaction) break;
-                    if (keys.Add(waiter.Row.Batch)) chunk.Add(waiter);
-                }
-                foreach (var w in chunk) writer.Waiting.Remove(w);
-                if (chunk.Count == 0)
-                {
-                    writer.Running = false;
-                    if (writer.Waiting.Count == 0) _writers.TryRemove(new KeyValuePair<string, PartitionWriter>(partition, writer));
-                    return;
-                }
-            }
-            try
-            {
-                await _receipts.SubmitTransactionAsync(chunk.Select(w => new TableTransactionAction(TableTransactionActionType.Add,
-                    RowEntity(partition, w.Row.Batch, w.Row.Items, w.Row.Now))), CancellationToken.None).ConfigureAwait(false);
-                foreach (var w in chunk) w.Done.TrySetResult();
-            }
-            catch (TableTransactionFailedException e) when (e.Status == 409)
-            {
-                // A row exists (a retry of the message, a later change): nothing of the transaction was written, so
-                // each row merges on its own.
-                await Task.WhenAll(chunk.Select(async w =>
-                {
-                    try
-                    {
-                        await MergeRowAsync(partition, w.Row, CancellationToken.None).ConfigureAwait(false);
-                        w.Done.TrySetResult();
-                    }
-                    catch (Exception error)
-                    {
-                        w.Done.TrySetException(error);
-                    }
-                })).ConfigureAwait(false);
-            }
-            catch (Exception e)
-            {
-                foreach (var w in chunk) w.Done.TrySetException(e);
-            }
+            // A row exists (a retry of the message, a later change): nothing of the transaction was written, so each
+            // row merges on its own.
+            await Task.WhenAll(rows.Select(r => MergeRowAsync(partition, r, CancellationToken.None))).ConfigureAwait(false);
         }
+        return rows.Select(_ => true).ToList();
     }
 
     private static TableEntity RowEntity(string partition, string batch, IEnumerable<Item> items, DateTimeOffset now) => new(partition, batch)

@@ -110,69 +110,20 @@ public sealed class SignatureStore(TableServiceClient tables, Hmac hmac, IOption
     /// </summary>
     public async Task<IReadOnlyDictionary<string, CommitOutcome>> CommitShardAsync(string petitionId, int shard, IReadOnlyList<Pending> items, CancellationToken ct)
     {
-        var partitionKey = PartitionKeyOf(petitionId, shard);
-        var writer = _writers.GetOrAdd(partitionKey, _ => new ShardWriter());
-        var waiters = items.Select(item => new Waiter(item, new TaskCompletionSource<CommitOutcome>(TaskCreationOptions.RunContinuationsAsynchronously))).ToList();
-        bool start;
-        lock (writer.Gate)
+        var outcomes = await ShardCommits.SubmitAsync(PartitionKeyOf(petitionId, shard), items, ct).ConfigureAwait(false);
+        return items.Zip(outcomes).ToDictionary(x => x.First.Queued.ReceiptId, x => x.Second, StringComparer.Ordinal);
+    }
+
+    // A second signature of the same person waits for the next transaction, where it meets a 409.
+    private GroupCommit<Pending, CommitOutcome>? _shardCommits;
+
+    // One instance per store, published once, so every caller of a shard meets the same drain.
+    private GroupCommit<Pending, CommitOutcome> ShardCommits => LazyInitializer.EnsureInitialized(ref _shardCommits,
+        () => new(MaxInsertsPerTransaction, p => p.Operations, p => p.RowKey, async (partitionKey, chunk) =>
         {
-            writer.Waiting.AddRange(waiters);
-            start = !writer.Running;
-            writer.Running = true;
-        }
-        if (start) _ = Task.Run(() => DrainAsync(partitionKey, writer), CancellationToken.None);
-        var outcomes = await Task.WhenAll(waiters.Select(w => w.Done.Task)).WaitAsync(ct).ConfigureAwait(false);
-        return waiters.Zip(outcomes).ToDictionary(x => x.First.Item.Queued.ReceiptId, x => x.Second, StringComparer.Ordinal);
-    }
-
-    private sealed record Waiter(Pending Item, TaskCompletionSource<CommitOutcome> Done);
-
-    private sealed class ShardWriter
-    {
-        public readonly Lock Gate = new();
-        public readonly List<Waiter> Waiting = [];
-        public bool Running;
-    }
-
-    private readonly ConcurrentDictionary<string, ShardWriter> _writers = new(StringComparer.Ordinal);
-
-    private async Task DrainAsync(string partitionKey, ShardWriter writer)
-    {
-        while (true)
-        {
-            var chunk = new List<Waiter>(MaxInsertsPerTransaction);
-            lock (writer.Gate)
-            {
-                // One row key once per transaction: Azure refuses a transaction that names a row twice.
-                // A second signature of the same person waits for the next transaction, where it meets a 409.
-                var keys = new HashSet<string>(StringComparer.Ordinal);
-                var operations = 0;
-                for (var i = 0; i < writer.Waiting.Count; i++)
-                {
-                    var item = writer.Waiting[i].Item;
-                    if (operations + item.Operations > MaxInsertsPerTransaction) break;
-                    if (!keys.Add(item.RowKey)) continue;
-                    chunk.Add(writer.Waiting[i]);
-                    operations += item.Operations;
-                }
-                foreach (var w in chunk) writer.Waiting.Remove(w);
-                if (chunk.Count == 0)
-                {
-                    writer.Running = false;
-                    return;
-                }
-            }
-            try
-            {
-                var outcomes = await CommitChunkAsync(partitionKey, chunk.Select(w => w.Item).ToList()).ConfigureAwait(false);
-                foreach (var w in chunk) w.Done.TrySetResult(outcomes[w.Item.Queued.ReceiptId]);
-            }
-            catch (Exception e)
-            {
-                foreach (var w in chunk) w.Done.TrySetException(e);
-            }
-        }
-    }
+            var outcomes = await CommitChunkAsync(partitionKey, chunk.ToList()).ConfigureAwait(false);
+            return chunk.Select(p => outcomes[p.Queued.ReceiptId]).ToList();
+        }));
 
     /// <summary>
     /// At most 99 inserts and the counter, retried until they land. A 409 on one insert aborts the transaction;

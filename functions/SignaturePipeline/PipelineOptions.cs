@@ -33,6 +33,15 @@ public sealed class PipelineOptions
     [Range(1, 64)]
     public int MaxConcurrentEnqueues { get; set; } = 1;
 
+    /// <summary>
+    /// Under sustained load, how long a shard waits for more signatures before committing a transaction that is not full.
+    /// Messages come off the queue a moment apart; waiting 25 ms let them share transactions (56 operations each
+    /// instead of 34 in the benchmark): fewer requests, a fifth less of Azurite's CPU per signature, fewer billed
+    /// transactions in Azure. Counting is asynchronous, so nobody waits on it; 0 turns it off.
+    /// </summary>
+    [Range(0, 1000)]
+    public int CommitLingerMilliseconds { get; set; } = 25;
+
     /// <summary>The public address of the HTTP host, for links in receipts and emails. Empty: taken from each request.</summary>
     public string? PublicBaseUrl { get; set; }
 }

@@ -123,7 +123,7 @@ public sealed class SignatureStore(TableServiceClient tables, Hmac hmac, IOption
         {
             var outcomes = await CommitChunkAsync(partitionKey, chunk.ToList()).ConfigureAwait(false);
             return chunk.Select(p => outcomes[p.Queued.ReceiptId]).ToList();
-        }));
+        }, TimeSpan.FromMilliseconds(options.Value.CommitLingerMilliseconds)));
 
     /// <summary>
     /// At most 99 inserts and the counter, retried until they land. A 409 on one insert aborts the transaction;
@@ -170,6 +170,7 @@ public sealed class SignatureStore(TableServiceClient tables, Hmac hmac, IOption
             {
                 using var deadline = new CancellationTokenSource(CommitDeadline);
                 var response = await _table.SubmitTransactionAsync(actions, deadline.Token).ConfigureAwait(false);
+                Operations.PipelineMetrics.Transaction(TableNames.Signatures, actions.Count);
                 if (updated is not null)
                 {
                     updated.ETag = response.Value[^1].Headers.ETag ?? default;
@@ -285,7 +286,7 @@ public sealed class SignatureStore(TableServiceClient tables, Hmac hmac, IOption
     private static TableEntity ToEntity(string partitionKey, Pending p)
     {
         var s = p.Signature;
-        return new TableEntity(partitionKey, p.RowKey)
+        return WithoutNulls(new TableEntity(partitionKey, p.RowKey)
         {
             ["ReceiptId"] = p.Queued.ReceiptId,
             ["FirstName"] = s.FirstName,
@@ -303,10 +304,25 @@ public sealed class SignatureStore(TableServiceClient tables, Hmac hmac, IOption
             ["IpHash"] = p.Queued.IpHash,
             // On the row as well as the outbox, so a fresh confirmation email asked for later is in the same language.
             ["Lang"] = SignerLanguage.Normalize(p.Queued.Signature.Lang),
-        };
+        });
     }
 
-    private static TableEntity OutboxEntity(string partitionKey, Pending p, string kind) => new(partitionKey, OutboxRowPrefix + p.Queued.ReceiptId)
+    /// <summary>
+    /// Leaves out the properties without a value (most signers give no city, comment or language): an absent property
+    /// reads back as null all the same, and every stored property costs the store work on each insert, measured at
+    /// about a tenth of Azurite's time per signature row.
+    /// </summary>
+    private static TableEntity WithoutNulls(TableEntity entity)
+    {
+        List<string>? empty = null;
+        foreach (var (key, value) in entity)
+            if (value is null) (empty ??= []).Add(key);
+        if (empty is not null)
+            foreach (var key in empty) entity.Remove(key);
+        return entity;
+    }
+
+    private static TableEntity OutboxEntity(string partitionKey, Pending p, string kind) => WithoutNulls(new(partitionKey, OutboxRowPrefix + p.Queued.ReceiptId)
     {
         ["Kind"] = kind,
         ["ReceiptId"] = p.Queued.ReceiptId,
@@ -314,7 +330,7 @@ public sealed class SignatureStore(TableServiceClient tables, Hmac hmac, IOption
         ["To"] = p.Signature.Email,
         ["CreatedAt"] = p.Queued.ReceivedAt,
         ["Lang"] = SignerLanguage.Normalize(p.Queued.Signature.Lang),
-    };
+    });
 
     /// <summary>
     /// The petition's count as this process last saw each shard: exact for the shards it writes, a few seconds

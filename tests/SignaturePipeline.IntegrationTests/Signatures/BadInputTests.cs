@@ -150,6 +150,36 @@ public sealed class BadInputTests(AzuriteFixture azurite) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_chunked_body_longer_than_the_first_read_buffer_is_read_whole_and_accepted()
+    {
+        // About 1.1 KB: past the 1 KiB the reader starts with when no length is declared.
+        using var content = new ChunkedContent(Encoding.UTF8.GetBytes(With("comment", new string('y', 990))), Json);
+        var response = await _client.PostAsync($"/api/petitions/{_open}/signatures", content);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+    }
+
+    /// <summary>A body sent without Content-Length (chunked), as a streaming client would.</summary>
+    private sealed class ChunkedContent : HttpContent
+    {
+        private readonly byte[] _bytes;
+
+        public ChunkedContent(byte[] bytes, string contentType)
+        {
+            _bytes = bytes;
+            Headers.TryAddWithoutValidation("Content-Type", contentType);
+        }
+
+        protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) => stream.WriteAsync(_bytes).AsTask();
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 0;
+            return false;
+        }
+    }
+
+    [Fact]
     public void There_are_at_least_forty_distinct_bad_inputs() => Assert.True(Cases().Count >= 40);
 
     [Fact]

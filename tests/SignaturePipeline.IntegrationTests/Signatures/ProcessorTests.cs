@@ -64,6 +64,60 @@ public sealed class ProcessorTests(AzuriteFixture azurite) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_signer_without_city_or_comment_is_stored_without_empty_columns_and_reads_back_whole()
+    {
+        var petition = await NewPetitionAsync();
+        var withCity = Signer("c@example.org") with { City = "Brooklyn", Comment = "Families belong together." };
+        await Processor.ProcessAsync(Message(petition, Signer("a@example.org"), withCity), CancellationToken.None);
+
+        var rows = await Store.QueryRowsAsync(petition, select: null, CancellationToken.None).ToListAsync();
+        var bare = rows.Single(r => r.Entity.GetString("Email") == "a@example.org").Entity;
+        Assert.DoesNotContain("City", bare.Keys);
+        Assert.DoesNotContain("Comment", bare.Keys);
+        Assert.DoesNotContain("Flag", bare.Keys);
+        Assert.Null(bare.GetString("City"));
+        Assert.Equal("Li", bare.GetString("LastName"));
+        var full = rows.Single(r => r.Entity.GetString("Email") == "c@example.org").Entity;
+        Assert.Equal("Brooklyn", full.GetString("City"));
+        Assert.Equal("Families belong together.", full.GetString("Comment"));
+        Assert.Equal(2, (await Store.RecountAsync(petition, CancellationToken.None)).Total);
+    }
+
+    [Fact]
+    public async Task Each_landed_transaction_is_reported_with_its_operations_in_the_pipeline_metrics()
+    {
+        var petition = await NewPetitionAsync();
+        var measured = new List<(int Operations, string? Table)>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument == SignaturePipeline.Operations.PipelineMetrics.OperationsPerTransaction) l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<int>((_, value, tags, _) =>
+        {
+            string? table = null;
+            foreach (var tag in tags) if (tag.Key == SignaturePipeline.Operations.PipelineMetrics.TableTag) table = tag.Value as string;
+            // Other tests run at the same time: keep only this petition's shards, told apart by the row count below.
+            lock (measured) measured.Add((value, table));
+        });
+        listener.Start();
+
+        // One shard's worth: every signer of one message lands in one transaction per shard, with its counter and index row.
+        var signers = Enumerable.Range(0, 5).Select(i => Signer($"metrics{i}@example.org")).ToArray();
+        await Processor.ProcessAsync(Message(petition, signers), CancellationToken.None);
+        listener.Dispose();
+
+        var shards = signers.Select(s => Store.KeyOf(petition, s.Email!).Shard).Distinct().Count();
+        lock (measured)
+        {
+            Assert.Contains(measured, m => m.Table == TableNames.Signatures);
+            Assert.Contains(measured, m => m.Table == TableNames.Receipts);
+            // At least this message's signature transactions: 5 rows plus a counter and an index row per shard.
+            Assert.True(measured.Where(m => m.Table == TableNames.Signatures).Sum(m => m.Operations) >= signers.Length + 2 * shards);
+        }
+    }
+
+    [Fact]
     public async Task A_crash_after_the_commit_and_before_the_receipts_ends_counted_once_on_retry()
     {
         var petition = await NewPetitionAsync();

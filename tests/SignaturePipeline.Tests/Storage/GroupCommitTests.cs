@@ -37,6 +37,34 @@ public sealed class GroupCommitTests
     }
 
     [Fact]
+    public async Task A_quiet_partition_commits_at_once_whatever_the_linger()
+    {
+        var recorder = new Recorder();
+        recorder.ReleaseFirst.SetResult();
+        var commits = new GroupCommit<string, string>(100, _ => 1, i => i, recorder.CommitAsync, linger: TimeSpan.FromSeconds(30));
+
+        var result = await commits.SubmitAsync("p", ["a"], CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(["p:a"], result);
+    }
+
+    [Fact]
+    public async Task Under_sustained_load_writers_arriving_a_moment_apart_share_one_transaction()
+    {
+        var recorder = new Recorder();
+        recorder.ReleaseFirst.SetResult();
+        var commits = new GroupCommit<string, string>(100, _ => 1, i => i, recorder.CommitAsync, linger: TimeSpan.FromMilliseconds(500));
+
+        await commits.SubmitAsync("p", ["a"], CancellationToken.None); // quiet before: at once
+        var b = commits.SubmitAsync("p", ["b"], CancellationToken.None); // just committed: waits the linger
+        await Task.Delay(100);
+        var c = commits.SubmitAsync("p", ["c"], CancellationToken.None);
+        await Task.WhenAll(b, c);
+
+        Assert.Equal([["a"], ["b", "c"]], recorder.Transactions);
+    }
+
+    [Fact]
     public async Task A_transaction_never_exceeds_its_operations_nor_names_a_row_twice()
     {
         var recorder = new Recorder();

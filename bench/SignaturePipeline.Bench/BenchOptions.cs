@@ -2,7 +2,7 @@ using SignaturePipeline.LocalHost;
 
 namespace SignaturePipeline.Bench;
 
-public sealed record BenchOptions(int Signatures, int Concurrency, int RawOperations, bool Write, string Root, int Shards, int Enqueuers, int Delivery)
+public sealed record BenchOptions(int Signatures, int Concurrency, int RawOperations, bool Write, string Root, int Shards, int Enqueuers, int Delivery, int WarmUp)
 {
     public static BenchOptions Parse(string[] args)
     {
@@ -12,7 +12,7 @@ public sealed record BenchOptions(int Signatures, int Concurrency, int RawOperat
             return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture) : fallback;
         }
         var root = LocalSettings.FindRoot() ?? throw new InvalidOperationException("Run the benchmark from inside the repository.");
-        return new BenchOptions(Int("--signatures", 20_000), Int("--concurrency", 64), Int("--raw", 3_000), !args.Contains("--no-write"), root,
-            Int("--shards", 8), Int("--enqueuers", 1), Int("--delivery", 0));
+        return new BenchOptions(Int("--signatures", 20_000), Int("--concurrency", 128), Int("--raw", 3_000), !args.Contains("--no-write"), root,
+            Int("--shards", 8), Int("--enqueuers", 1), Int("--delivery", 0), Int("--warm-up", 5_000));
     }
 }

@@ -1,6 +1,6 @@
 using SignaturePipeline.Bench;
 
-// dotnet run -c Release --project bench/SignaturePipeline.Bench [-- --signatures 20000 --concurrency 64 --no-write]
+// dotnet run -c Release --project bench/SignaturePipeline.Bench [-- --signatures 20000 --concurrency 128 --warm-up 5000 --no-write]
 // dotnet run -c Release --project bench/SignaturePipeline.Bench -- --delivery 1000000   (one weekly delivery of N signatures)
 var options = BenchOptions.Parse(args);
 if (options.Delivery > 0)

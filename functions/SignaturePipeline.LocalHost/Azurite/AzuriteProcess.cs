@@ -12,6 +12,8 @@ namespace SignaturePipeline.LocalHost.Azurite;
 public sealed class AzuriteProcess : IAsyncDisposable
 {
     public const string AccountName = "devstoreaccount1";
+    /// <summary>A folder: when set, node profiles Azurite's CPU and writes a <c>.cpuprofile</c> there on stop (benchmark work).</summary>
+    public const string CpuProfileVariable = "AZURITE_CPU_PROFILE_DIR";
     // Azurite's documented development key: public by design, useless against Azure.
     public const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
@@ -51,6 +53,12 @@ public sealed class AzuriteProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        // For profiling Azurite itself (the benchmark's other half): node writes a .cpuprofile there when Azurite stops.
+        if (Environment.GetEnvironmentVariable(CpuProfileVariable) is { Length: > 0 } profiles)
+        {
+            start.ArgumentList.Add("--cpu-prof");
+            start.ArgumentList.Add("--cpu-prof-dir=" + profiles);
+        }
         foreach (var arg in new[]
         {
             Path.Combine(root, "node_modules", "azurite", "dist", "src", "azurite.js"),
@@ -136,6 +144,12 @@ public sealed class AzuriteProcess : IAsyncDisposable
     {
         try
         {
+            if (Environment.GetEnvironmentVariable(CpuProfileVariable) is { Length: > 0 } && !_process.HasExited)
+            {
+                // A killed node writes no profile: ask it to stop (SIGINT), as Ctrl+C would.
+                using (var interrupt = Process.Start("kill", ["-INT", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])) interrupt.WaitForExit();
+                _process.WaitForExit(TimeSpan.FromSeconds(30));
+            }
             if (!_process.HasExited)
             {
                 _process.Kill(entireProcessTree: true);

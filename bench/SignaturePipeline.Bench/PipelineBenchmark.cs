@@ -54,11 +54,12 @@ public static class PipelineBenchmark
         {
             using var client = Client(intakeHost, options);
             await CreatePetitionAsync(client, petitionId);
-            await PostAllAsync(client, petitionId, 500, options.Concurrency, offset: 10_000_000); // warm-up, not measured
+            await PostAllAsync(client, Posts(client, petitionId, 500, offset: 10_000_000), options.Concurrency); // warm-up, not measured
+            var posts = Posts(client, petitionId, options.Signatures, offset: 0);
             GC.Collect();
             var intakeCpu = Cpu.Start(azurite.ProcessId);
             var watch = Stopwatch.StartNew();
-            latencies = await PostAllAsync(client, petitionId, options.Signatures, options.Concurrency, offset: 0);
+            latencies = await PostAllAsync(client, posts, options.Concurrency);
             intakeSeconds = watch.Elapsed.TotalSeconds;
             intakeCost = intakeCpu.PerItem(options.Signatures);
             backlogMessages = (await intakeHost.Services.GetRequiredService<QueueServiceClient>().GetQueueClient(Storage.QueueNames.Signatures).GetPropertiesAsync()).Value.ApproximateMessagesCount;
@@ -75,13 +76,14 @@ public static class PipelineBenchmark
         Console.WriteLine($"backlog processed: {drainRate:F0} signatures/s");
 
         using var pipelineClient = Client(app, options);
+        var pipelinePosts = Posts(pipelineClient, petitionId, options.Signatures, offset: 20_000_000);
         GC.Collect();
         var pipelineCpu = Cpu.Start(azurite.ProcessId);
         using var grouping = new Grouping();
         var allocated = GC.GetTotalAllocatedBytes(precise: true);
         var paused = GC.GetTotalPauseDuration();
         var started = Stopwatch.StartNew();
-        var pipelineLatencies = await PostAllAsync(pipelineClient, petitionId, options.Signatures, options.Concurrency, offset: 20_000_000);
+        var pipelineLatencies = await PostAllAsync(pipelineClient, pipelinePosts, options.Concurrency);
         var pipelineIntakeSeconds = started.Elapsed.TotalSeconds;
         await WaitForCountAsync(store, petitionId, 500 + 2L * options.Signatures, TimeSpan.FromMinutes(5));
         var endToEndSeconds = started.Elapsed.TotalSeconds;
@@ -210,7 +212,7 @@ public static class PipelineBenchmark
         do
         {
             var before = System.Runtime.JitInfo.GetCompiledMethodCount();
-            await PostAllAsync(client, petitionId, options.WarmUp, options.Concurrency, offset: 30_000_000 + rounds * options.WarmUp);
+            await PostAllAsync(client, Posts(client, petitionId, options.WarmUp, offset: 30_000_000 + rounds * options.WarmUp), options.Concurrency);
             await WaitForCountAsync(store, petitionId, ++rounds * (long)options.WarmUp, TimeSpan.FromMinutes(5));
             compiled = System.Runtime.JitInfo.GetCompiledMethodCount() - before;
         }
@@ -250,29 +252,15 @@ public static class PipelineBenchmark
         return new { firstName = "Signer", lastName = "Number" + i.ToString(CultureInfo.InvariantCulture), email = $"signer{i}@example.org", postalCode = zip, state, comment = i % 10 == 0 ? "Families belong together." : null };
     }
 
-    private static async Task<double[]> PostAllAsync(HttpClient client, string petitionId, int count, int concurrency, int offset)
-    {
-        var latencies = new double[count];
-        var next = -1;
-        var failures = 0;
-        var workers = Enumerable.Range(0, concurrency).Select(async _ =>
-        {
-            int i;
-            while ((i = Interlocked.Increment(ref next)) < count)
-            {
-                var body = JsonSerializer.SerializeToUtf8Bytes(Signer(offset + i));
-                var watch = Stopwatch.StartNew();
-                using var content = new ByteArrayContent(body);
-                content.Headers.ContentType = new("application/json");
-                using var response = await client.PostAsync($"/api/petitions/{petitionId}/signatures", content);
-                latencies[i] = watch.Elapsed.TotalMilliseconds;
-                if ((int)response.StatusCode != 202) Interlocked.Increment(ref failures);
-            }
-        });
-        await Task.WhenAll(workers);
-        if (failures > 0) throw new InvalidOperationException($"{failures} posts were not accepted.");
-        return latencies;
-    }
+    /// <summary>The POSTs of <paramref name="count"/> signers, built before any clock starts.</summary>
+    private static byte[][] Posts(HttpClient client, string petitionId, int count, int offset) =>
+        Enumerable.Range(offset, count)
+            .Select(i => RawHttpLoad.Post(client.BaseAddress!, $"/api/petitions/{petitionId}/signatures", "application/json", JsonSerializer.SerializeToUtf8Bytes(Signer(i))))
+            .ToArray();
+
+    /// <summary>Sends the posts from <paramref name="concurrency"/> clients; every one must be accepted (202).</summary>
+    private static Task<double[]> PostAllAsync(HttpClient client, byte[][] posts, int concurrency) =>
+        RawHttpLoad.RunAsync(client.BaseAddress!, posts, concurrency, expectedStatus: 202);
 
     private static async Task WaitForCountAsync(SignatureStore store, string petitionId, long expected, TimeSpan limit)
     {

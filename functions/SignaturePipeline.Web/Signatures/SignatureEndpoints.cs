@@ -154,7 +154,9 @@ public sealed class SignatureEndpoints(SubmitSignatureHandler handler, PetitionS
             if (read == 0) break;
             total += read;
         }
-        return total > MaxBodyBytes ? null : buffer.AsMemory(0, total);
+        // Not a conditional expression: null would convert to an empty Memory (arrays convert to it), not to "too large".
+        if (total > MaxBodyBytes) return null;
+        return buffer.AsMemory(0, total);
     }
 
     private sealed class SeeOther(string location) : IResult

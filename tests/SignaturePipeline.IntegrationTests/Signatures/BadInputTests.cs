@@ -159,6 +159,17 @@ public sealed class BadInputTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
     }
 
+    [Fact]
+    public async Task A_chunked_body_over_16_KiB_gets_413_like_a_declared_one()
+    {
+        using var content = new ChunkedContent(Encoding.UTF8.GetBytes(With("comment", new string('x', 17_000))), Json);
+        var response = await _client.PostAsync($"/api/petitions/{_open}/signatures", content);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("body_too_large", problem.GetProperty("code").GetString());
+    }
+
     /// <summary>A body sent without Content-Length (chunked), as a streaming client would.</summary>
     private sealed class ChunkedContent : HttpContent
     {

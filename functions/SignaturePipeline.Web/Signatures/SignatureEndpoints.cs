@@ -139,6 +139,8 @@ public sealed class SignatureEndpoints(SubmitSignatureHandler handler, PetitionS
     /// sized by the declared length (one byte more, to see a body longer than declared) or grows as the body comes:
     /// a 16 KiB buffer for every 200-byte signature was a fifth of everything a signature allocated end to end.
     /// </summary>
+    private static ReadOnlySpan<byte> Utf8Bom => [0xEF, 0xBB, 0xBF];
+
     private static async Task<ReadOnlyMemory<byte>?> ReadBodyAsync(HttpRequest request, CancellationToken ct)
     {
         var buffer = new byte[request.ContentLength is long declared and <= MaxBodyBytes ? (int)declared + 1 : 1024];
@@ -156,7 +158,10 @@ public sealed class SignatureEndpoints(SubmitSignatureHandler handler, PetitionS
         }
         // Not a conditional expression: null would convert to an empty Memory (arrays convert to it), not to "too large".
         if (total > MaxBodyBytes) return null;
-        return buffer.AsMemory(0, total);
+        // Some clients (Windows tools, .NET writers with the default UTF-8 encoding) start the body with a byte order
+        // mark; RFC 8259 lets a parser ignore it, and neither the JSON reader nor the form reader would.
+        var start = buffer.AsSpan(0, total).StartsWith(Utf8Bom) ? Utf8Bom.Length : 0;
+        return buffer.AsMemory(start, total - start);
     }
 
     private sealed class SeeOther(string location) : IResult

@@ -170,6 +170,19 @@ public sealed class BadInputTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Equal("body_too_large", problem.GetProperty("code").GetString());
     }
 
+    [Theory]
+    [InlineData(Json)]
+    [InlineData(Form)]
+    public async Task A_body_that_starts_with_a_UTF8_byte_order_mark_is_accepted(string contentType)
+    {
+        var text = contentType == Json ? J(Good()) : "firstName=Ana&lastName=Li&email=ana%40example.org&postalCode=10001&state=NY";
+        using var content = new ByteArrayContent([0xEF, 0xBB, 0xBF, .. Encoding.UTF8.GetBytes(text)]);
+        content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+        var response = await _client.PostAsync($"/api/petitions/{_open}/signatures", content);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+    }
+
     /// <summary>A body sent without Content-Length (chunked), as a streaming client would.</summary>
     private sealed class ChunkedContent : HttpContent
     {

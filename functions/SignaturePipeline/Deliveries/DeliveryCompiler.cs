@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SignaturePipeline.Email;
 using SignaturePipeline.Petitions;
+using SignaturePipeline.Storage;
 
 namespace SignaturePipeline.Deliveries;
 
@@ -235,10 +236,11 @@ public sealed class DeliveryCompiler(
     {
         if (record.State == DeliveryState.Sent) return new(record.TargetId, record.Week, DeliveryOutcome.AlreadyDelivered, record.Count, null);
         if (record.IsClaimedByOther(run, clock.GetUtcNow())) return new(record.TargetId, record.Week, DeliveryOutcome.Busy, record.Count, null);
-        DeliveryClaim? claim;
+        LeasedClaim<DeliveryRecord>? claim;
         try
         {
-            claim = await DeliveryClaim.TryTakeAsync(store, record, run, options.Value.ClaimLease, clock, logger, ct).ConfigureAwait(false);
+            var claimed = await store.TryClaimAsync(record, run, clock.GetUtcNow() + options.Value.ClaimLease, ct).ConfigureAwait(false);
+            claim = claimed is null ? null : new LeasedClaim<DeliveryRecord>(claimed, store.TryUpdateAsync, store.TryReleaseAsync, options.Value.ClaimLease, clock, logger, ct);
         }
         catch (Exception e) when (!ct.IsCancellationRequested)
         {
@@ -269,7 +271,7 @@ public sealed class DeliveryCompiler(
             catch (Exception e) when (!ct.IsCancellationRequested)
             {
                 var current = claim.Current;
-                var reason = claim.WasLost ? DeliveryClaim.LostClaim(current).Message : e.Message;
+                var reason = claim.WasLost ? claim.LostClaim().Message : e.Message;
                 logger.LogWarning(e, "Delivery of {PetitionId} to {TargetId} for {Week} not finished (attempt {Attempt}); the next run goes on from here",
                     current.PetitionId, current.TargetId, current.Week, current.Attempts);
                 await claim.ReleaseAsync(reason, newKey: e is EmailSendException { NothingSent: true }).ConfigureAwait(false);
@@ -348,7 +350,7 @@ public sealed class DeliveryCompiler(
         };
     }
 
-    private async Task SendAsync(Petition petition, DeliveryClaim claim, CancellationToken ct)
+    private async Task SendAsync(Petition petition, LeasedClaim<DeliveryRecord> claim, CancellationToken ct)
     {
         var compiled = claim.Current;
         var folder = DeliveryFiles.FolderOf(compiled.PetitionId, compiled.TargetId, compiled.Week);

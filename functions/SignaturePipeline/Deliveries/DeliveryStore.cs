@@ -41,9 +41,13 @@ public sealed record DeliveryRecord(
     int Attempts,
     int KeyGeneration,
     string? LastError,
-    ETag ETag)
+    ETag ETag) : ILeasedRecord<DeliveryRecord>
 {
     public PetitionTarget Target => new(TargetKind, TargetName, TargetEmail, TargetState);
+
+    public DeliveryRecord WithClaimedUntil(DateTimeOffset until) => this with { ClaimedUntil = until };
+
+    public string Describe() => $"the delivery of {PetitionId} to {TargetId} for {Week}";
 
     public DateTimeOffset From => new(FromTicks, TimeSpan.Zero);
 

@@ -44,10 +44,13 @@ public sealed class MilestoneNotifier(
     public const string DefaultSchedule = "0 */5 * * * *";
     public const string DefaultPublicBaseUrl = "http://localhost:7071";
 
-    /// <summary>Long enough for the slowest send (SMTP timeouts, ACS polling); a crashed run's claim frees itself after this.</summary>
-    public static readonly TimeSpan ClaimLease = TimeSpan.FromMinutes(10);
+    /// <summary>
+    /// How long a crashed run's claim holds a milestone back. A live run renews it every third of this while it gathers
+    /// and sends, however slow the email service (SMTP timeouts, ACS polling), so it need not cover the slowest send.
+    /// </summary>
+    public static readonly TimeSpan ClaimLease = TimeSpan.FromMinutes(1);
 
-    /// <summary>Shorter than the lease, so a send can never still be running when another run may take over.</summary>
+    /// <summary>The longest one send may take; a send also stops the moment its claim can no longer be renewed.</summary>
     public static readonly TimeSpan SendDeadline = TimeSpan.FromMinutes(8);
 
     public const int MaxComments = 5;
@@ -122,22 +125,32 @@ public sealed class MilestoneNotifier(
         if (claimed is null) return new(0, recorded, 0, covered, 0, 1);
 
         var key = IdempotencyKey(petition.Id, claimed.Threshold, claimed.KeyGeneration);
+        // Renewed while this run works: a run whose host dies frees the milestone within a lease, not after the slowest send.
+        await using var claim = new LeasedClaim<MilestoneRecord>(claimed, milestones.TryUpdateAsync, milestones.TryReleaseAsync, ClaimLease, clock, logger, ct);
         try
         {
-            var facts = await GatherAsync(petition, claimed.Threshold, counts, now, ct).ConfigureAwait(false);
-            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            var facts = await GatherAsync(petition, claimed.Threshold, counts, now, claim.Token).ConfigureAwait(false);
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(claim.Token);
             deadline.CancelAfter(SendDeadline);
             await email.SendAsync(MilestoneEmail.Render(facts), key, deadline.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (!ct.IsCancellationRequested)
         {
+            var reason = claim.WasLost ? claim.LostClaim().Message : e.Message;
             logger.LogWarning(e, "Milestone {Threshold} of {PetitionId} not sent (attempt {Attempt}); the next run retries", claimed.Threshold, petition.Id, claimed.Attempts);
-            await milestones.TryReleaseAsync(claimed, e.Message, newKey: e is EmailSendException { NothingSent: true }, CancellationToken.None).ConfigureAwait(false);
-            return new(0, recorded, 0, covered, 1, 0);
+            await claim.ReleaseAsync(reason, newKey: e is EmailSendException { NothingSent: true }).ConfigureAwait(false);
+            return claim.WasLost ? new(0, recorded, 0, covered, 0, 1) : new(0, recorded, 0, covered, 1, 0);
         }
 
-        if (await milestones.TryMarkSentAsync(claimed, clock.GetUtcNow(), ct).ConfigureAwait(false) is null)
+        try
+        {
+            await claim.UpdateAsync(c => c.AsSent(clock.GetUtcNow()), CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (InvalidOperationException) when (claim.WasLost)
+        {
+            // Another run took over after this one's lease lapsed; it sends under the same idempotency key.
             logger.LogWarning("Milestone {Threshold} of {PetitionId} was sent but its claim was lost before it was marked", claimed.Threshold, petition.Id);
+        }
         logger.LogInformation("Milestone {Threshold} of {PetitionId} emailed to {Organizers} organizers at {Count} supporters",
             claimed.Threshold, petition.Id, petition.Organizers.Count, counts.Total);
 

@@ -21,9 +21,16 @@ public sealed record MilestoneRecord(
     string? LastError,
     DateTimeOffset? SentAt,
     int? CoveredBy,
-    ETag ETag)
+    ETag ETag) : ILeasedRecord<MilestoneRecord>
 {
     public bool IsClaimedByOther(string owner, DateTimeOffset now) => ClaimedUntil > now && ClaimedBy != owner;
+
+    public MilestoneRecord WithClaimedUntil(DateTimeOffset until) => this with { ClaimedUntil = until };
+
+    public string Describe() => $"milestone {Threshold} of {PetitionId}";
+
+    /// <summary>The record once its email went out: sent, and let go.</summary>
+    public MilestoneRecord AsSent(DateTimeOffset now) => this with { State = MilestoneState.Sent, SentAt = now, ClaimedBy = null, ClaimedUntil = null, LastError = null };
 }
 
 public sealed record CountSnapshot(long Total, DateTimeOffset TakenAt);
@@ -89,9 +96,8 @@ public sealed class MilestoneStore(TableServiceClient tables)
     public Task<MilestoneRecord?> TryClaimAsync(MilestoneRecord record, string owner, DateTimeOffset until, CancellationToken ct) =>
         TryReplaceAsync(record with { ClaimedBy = owner, ClaimedUntil = until, Attempts = record.Attempts + 1 }, record.ETag, ct);
 
-    /// <summary>Its email went out. Null only if the claim was lost meanwhile, which the send deadline is there to prevent.</summary>
-    public Task<MilestoneRecord?> TryMarkSentAsync(MilestoneRecord claimed, DateTimeOffset now, CancellationToken ct) =>
-        TryReplaceAsync(claimed with { State = MilestoneState.Sent, SentAt = now, ClaimedBy = null, ClaimedUntil = null, LastError = null }, claimed.ETag, ct);
+    /// <summary>Writes the record as given, guarded by its ETag. Null when another run changed it first (412).</summary>
+    public Task<MilestoneRecord?> TryUpdateAsync(MilestoneRecord record, CancellationToken ct) => TryReplaceAsync(record, record.ETag, ct);
 
     /// <summary>Gives the row back for the next run. <paramref name="newKey"/>: the failed attempt surely sent nothing, so the next may use a fresh idempotency key.</summary>
     public Task<MilestoneRecord?> TryReleaseAsync(MilestoneRecord claimed, string? error, bool newKey, CancellationToken ct) =>

@@ -134,13 +134,13 @@ public sealed class SignatureEndpoints(SubmitSignatureHandler handler, PetitionS
     private static string? MediaTypeOf(string? contentType) =>
         MediaTypeHeaderValue.TryParse(contentType, out var parsed) ? parsed.MediaType.Value?.ToLowerInvariant() : null;
 
+    private static ReadOnlySpan<byte> Utf8Bom => [0xEF, 0xBB, 0xBF];
+
     /// <summary>
     /// Reads at most one byte past the limit, so a chunked body without a length cannot exhaust memory. The buffer is
     /// sized by the declared length (one byte more, to see a body longer than declared) or grows as the body comes:
     /// a 16 KiB buffer for every 200-byte signature was a fifth of everything a signature allocated end to end.
     /// </summary>
-    private static ReadOnlySpan<byte> Utf8Bom => [0xEF, 0xBB, 0xBF];
-
     private static async Task<ReadOnlyMemory<byte>?> ReadBodyAsync(HttpRequest request, CancellationToken ct)
     {
         var buffer = new byte[request.ContentLength is long declared and <= MaxBodyBytes ? (int)declared + 1 : 1024];

@@ -112,7 +112,8 @@ public sealed class MilestoneNotifier(
             if (target is null) return new(0, recorded, 0, covered, 0, 0);
             if (target.IsClaimedByOther(run, now)) return new(0, recorded, 0, covered, 0, 1);
 
-            claimed = await milestones.TryClaimAsync(target, run, now + ClaimLease, ct).ConfigureAwait(false);
+            // From the moment of the claim, not the run's start: the lease is short, and counting and listing came first.
+            claimed = await milestones.TryClaimAsync(target, run, clock.GetUtcNow() + ClaimLease, ct).ConfigureAwait(false);
             if (claimed is null) return new(0, recorded, 0, covered, 0, 1);
 
             records = await milestones.ListAsync(petition.Id, ct).ConfigureAwait(false);

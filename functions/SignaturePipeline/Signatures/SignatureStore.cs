@@ -123,7 +123,7 @@ public sealed class SignatureStore(TableServiceClient tables, Hmac hmac, IOption
         {
             var outcomes = await CommitChunkAsync(partitionKey, chunk.ToList()).ConfigureAwait(false);
             return chunk.Select(p => outcomes[p.Queued.ReceiptId]).ToList();
-        }, TimeSpan.FromMilliseconds(options.Value.CommitLingerMilliseconds)));
+        }, TimeSpan.FromMilliseconds(options.Value.CommitLingerMilliseconds), clock));
 
     /// <summary>
     /// At most 99 inserts and the counter, retried until they land. A 409 on one insert aborts the transaction;

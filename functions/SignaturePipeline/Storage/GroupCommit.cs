@@ -17,8 +17,11 @@ internal sealed class GroupCommit<TItem, TResult>(
     Func<TItem, int> operationsOf,
     Func<TItem, string> rowKeyOf,
     Func<string, IReadOnlyList<TItem>, Task<IReadOnlyList<TResult>>> commit,
-    TimeSpan linger = default)
+    TimeSpan linger = default,
+    TimeProvider? clock = null)
 {
+    private readonly TimeProvider _clock = clock ?? TimeProvider.System;
+
     private sealed record Waiter(TItem Item, TaskCompletionSource<TResult> Done);
 
     private sealed class Partition
@@ -30,7 +33,7 @@ internal sealed class GroupCommit<TItem, TResult>(
 
     private readonly ConcurrentDictionary<string, Partition> _partitions = new(StringComparer.Ordinal);
 
-    // When each partition last committed (Environment.TickCount64), kept only when lingering: one entry per partition written.
+    // When each partition last committed (a TimeProvider timestamp), kept only when lingering: one entry per partition written.
     private readonly ConcurrentDictionary<string, long> _lastCommit = new(StringComparer.Ordinal);
 
     /// <summary>The results of <paramref name="items"/>, in their order, once the transactions holding them landed.</summary>
@@ -57,7 +60,7 @@ internal sealed class GroupCommit<TItem, TResult>(
     private bool ShouldLinger(string partition, Partition state)
     {
         if (linger <= TimeSpan.Zero || !_lastCommit.TryGetValue(partition, out var last)
-            || Environment.TickCount64 - last > 4 * (long)linger.TotalMilliseconds) return false;
+            || _clock.GetElapsedTime(last) > 4 * linger) return false;
         lock (state.Gate) return state.Waiting.Sum(w => operationsOf(w.Item)) < maxOperations;
     }
 
@@ -65,7 +68,7 @@ internal sealed class GroupCommit<TItem, TResult>(
     {
         while (true)
         {
-            if (ShouldLinger(partition, state)) await Task.Delay(linger).ConfigureAwait(false);
+            if (ShouldLinger(partition, state)) await Task.Delay(linger, _clock).ConfigureAwait(false);
             var chunk = new List<Waiter>();
             lock (state.Gate)
             {
@@ -90,7 +93,7 @@ internal sealed class GroupCommit<TItem, TResult>(
             try
             {
                 var results = await commit(partition, chunk.Select(w => w.Item).ToList()).ConfigureAwait(false);
-                if (linger > TimeSpan.Zero) _lastCommit[partition] = Environment.TickCount64;
+                if (linger > TimeSpan.Zero) _lastCommit[partition] = _clock.GetTimestamp();
                 for (var i = 0; i < chunk.Count; i++) chunk[i].Done.TrySetResult(results[i]);
             }
             catch (Exception e)

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using SignaturePipeline.Storage;
 
 namespace SignaturePipeline.Tests.Storage;
@@ -51,15 +52,25 @@ public sealed class GroupCommitTests
     [Fact]
     public async Task Under_sustained_load_writers_arriving_a_moment_apart_share_one_transaction()
     {
+        // Time is the fake's: CI once took longer than a real 500 ms linger between two submits.
+        var time = new FakeTimeProvider();
         var recorder = new Recorder();
         recorder.ReleaseFirst.SetResult();
-        var commits = new GroupCommit<string, string>(100, _ => 1, i => i, recorder.CommitAsync, linger: TimeSpan.FromMilliseconds(500));
+        var linger = TimeSpan.FromMilliseconds(25);
+        var commits = new GroupCommit<string, string>(100, _ => 1, i => i, recorder.CommitAsync, linger, time);
 
         await commits.SubmitAsync("p", ["a"], CancellationToken.None); // quiet before: at once
         var b = commits.SubmitAsync("p", ["b"], CancellationToken.None); // just committed: waits the linger
-        await Task.Delay(100);
+        await Task.Delay(50); // real time, in which a drain that did not linger would take "b" alone
+        time.Advance(linger / 5);
         var c = commits.SubmitAsync("p", ["c"], CancellationToken.None);
-        await Task.WhenAll(b, c);
+        var both = Task.WhenAll(b, c);
+        for (var step = 0; step < 1000 && !both.IsCompleted; step++)
+        {
+            time.Advance(linger / 5);
+            await Task.WhenAny(both, Task.Delay(10));
+        }
+        await both.WaitAsync(TimeSpan.FromSeconds(10));
 
         Assert.Equal([["a"], ["b", "c"]], recorder.Transactions);
     }

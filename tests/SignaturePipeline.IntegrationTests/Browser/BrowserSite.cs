@@ -43,7 +43,8 @@ public sealed class BrowserSite : IAsyncLifetime
     {
         if (!File.Exists(ChromiumPath))
             throw new InvalidOperationException($"{ChromiumPath} is missing: install Debian's chromium (.ci/run does). The tests never download a browser.");
-        Assertions.SetDefaultExpectTimeout(15_000);
+        // Chromium, the host and the queue share two cores with the other test project: a generous wait costs a passing run nothing.
+        Assertions.SetDefaultExpectTimeout(30_000);
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new() { ExecutablePath = ChromiumPath, Headless = true, Args = ChromiumArgs });
 

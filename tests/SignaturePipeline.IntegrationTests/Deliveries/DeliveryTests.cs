@@ -250,18 +250,23 @@ public sealed class DeliveryTests(AzuriteFixture azurite)
         var id = await h.PetitionAsync(President);
         await h.SignNamedAsync(id, 2, "CA");
 
-        h.Transport.Delay = TimeSpan.FromSeconds(13);
+        var store = h.Services.GetRequiredService<DeliveryStore>();
+        var (started, release) = h.Transport.Hold();
         var first = h.DeliverAsync(id);
-        // Past the ten-second lease: only renewals keep the slow run's claim alive now.
-        await Task.Delay(TimeSpan.FromSeconds(11.5));
-        h.Transport.Delay = TimeSpan.Zero;
+        await started.WaitAsync(TimeSpan.FromSeconds(60));
+        var claimedUntil = Assert.Single(await store.ListAsync(id, null, CancellationToken.None)).ClaimedUntil!.Value;
+        // Past the lease the claim had when the send began: only renewals keep the slow run's claim alive now.
+        var pastLease = claimedUntil - h.Clock.GetUtcNow() + TimeSpan.FromSeconds(1);
+        if (pastLease > TimeSpan.Zero) await Task.Delay(pastLease);
+        Assert.True(Assert.Single(await store.ListAsync(id, null, CancellationToken.None)).ClaimedUntil > h.Clock.GetUtcNow(), "the claim was not renewed");
         var second = Assert.Single(await h.DeliverAsync(id));
         Assert.Equal(DeliveryOutcome.Busy, second.Outcome);
+        release();
 
         Assert.Equal(DeliveryOutcome.Delivered, Assert.Single(await first).Outcome);
         Assert.Single(h.Emails(id, "target"));
         Assert.Single(h.Emails(id, "organizers"));
-        var record = Assert.Single(await h.Services.GetRequiredService<DeliveryStore>().ListAsync(id, null, CancellationToken.None));
+        var record = Assert.Single(await store.ListAsync(id, null, CancellationToken.None));
         Assert.Equal((DeliveryState.Sent, null, 1), (record.State, record.ClaimedBy, record.Attempts));
     }
 

@@ -364,14 +364,18 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
 
     /// <summary>
     /// Azurite writes its data to disk every 5 s (LokiJS autosave), so a SIGKILL can lose writes it already
-    /// acknowledged, which Azure Storage never does. The hosts are frozen (SIGSTOP) for 6 s first, so every
-    /// acknowledged write is on disk; then storage dies and the hosts wake up to a dead store, as in an outage.
+    /// acknowledged, which Azure Storage never does. The hosts are frozen (SIGSTOP) first, for two autosave periods and
+    /// until no save is half written (LokiJS writes <c>name~</c>, then renames it), so every acknowledged write is on
+    /// disk however slow the machine; then storage dies and the hosts wake up to a dead store, as in an outage.
     /// </summary>
     private static async Task<AzuriteProcess> RestartAzuriteAsync(AzuriteProcess azurite, HostProcess[] hosts, string root, DirectoryInfo work, int blobPort, int queuePort, int tablePort, Action killed)
     {
         var running = hosts.Where(h => h.IsRunning).ToList();
         foreach (var h in running) Signal("STOP", h.ProcessId!.Value);
-        await Task.Delay(6_000);
+        await Task.Delay(11_000);
+        var data = new DirectoryInfo(Path.Combine(work.FullName, "azurite"));
+        var saving = Stopwatch.StartNew();
+        while (data.EnumerateFiles("*~", SearchOption.AllDirectories).Any() && saving.Elapsed < TimeSpan.FromSeconds(60)) await Task.Delay(100);
         azurite.Kill();
         killed();
         foreach (var h in running) Signal("CONT", h.ProcessId!.Value);
@@ -530,7 +534,7 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
         md.AppendLine("| --- | ---: |");
         foreach (var (name, value) in figures) md.AppendLine(CultureInfo.InvariantCulture, $"| {name} | {value} |");
         md.AppendLine();
-        md.AppendLine("Azurite persists to disk every 5 s, so a SIGKILL can lose writes it had acknowledged; Azure Storage does not. Before each storage kill the hosts are frozen (SIGSTOP) for 6 s so that nothing acknowledged is unsaved, then they wake to a dead store.");
+        md.AppendLine("Azurite persists to disk every 5 s, so a SIGKILL can lose writes it had acknowledged; Azure Storage does not. Before each storage kill the hosts are frozen (SIGSTOP) for two autosave periods (11 s) and until no save is half written, so that nothing acknowledged is unsaved, then they wake to a dead store.");
         return md.ToString();
     }
 

@@ -28,6 +28,14 @@ public sealed class AzuriteFixture : IAsyncLifetime
 
     public async Task DisposeAsync() => await Azurite.DisposeAsync();
 
+    private const string Never = "0 0 0 1 1 *";
+
+    private static readonly string[] TimerSchedules =
+    [
+        SignaturePipeline.Milestones.MilestoneNotifier.ScheduleSetting, SignaturePipeline.Confirmation.SignerMailer.ScheduleSetting, SignaturePipeline.Privacy.PrivacyHandlers.RetentionScheduleSetting,
+        SignaturePipeline.Deliveries.DeliveryCompiler.ScheduleSetting, SignaturePipeline.Deliveries.DeliveryCompiler.FinishScheduleSetting,
+    ];
+
     /// <summary>The settings a host gets: the production names, pointed at this Azurite.</summary>
     public Dictionary<string, string?> Settings(IDictionary<string, string?>? overrides = null)
     {
@@ -44,6 +52,9 @@ public sealed class AzuriteFixture : IAsyncLifetime
             ["LocalHost:Queues:VisibilityTimeout"] = "00:00:00",
             ["urls"] = "http://127.0.0.1:0",
         };
+        // Timers run only when a test asks (POST /admin/functions/{name}): a sweep on the sample's wall-clock schedule
+        // would send another test's leftovers through this host's transport in whichever test it happened to fall.
+        foreach (var schedule in TimerSchedules) settings[schedule] = Never;
         foreach (var (key, value) in overrides ?? new Dictionary<string, string?>()) settings[key] = value;
         return settings;
     }

@@ -20,6 +20,20 @@ public sealed class RecordingEmailTransport : IEmailTransport
 
     public int Attempts => _attempts;
 
+    private TaskCompletionSource? _held;
+    private readonly TaskCompletionSource _heldStarted = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>
+    /// Holds every send until the returned release is called; <c>Started</c> completes when the first held send began.
+    /// A signal instead of a delay, so the test decides how long a send takes, whatever the machine's speed.
+    /// </summary>
+    public (Task Started, Action Release) Hold()
+    {
+        var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _held = held;
+        return (_heldStarted.Task, () => held.TrySetResult());
+    }
+
     public IReadOnlyList<(MimeMessage Message, string Key)> Sent => _sent.ToList();
 
     /// <summary>Only this petition's milestone emails: other tests' petitions share the Azurite and every run sees them.</summary>
@@ -30,6 +44,11 @@ public sealed class RecordingEmailTransport : IEmailTransport
     {
         Interlocked.Increment(ref _attempts);
         if (Delay > TimeSpan.Zero) await Task.Delay(Delay, ct);
+        if (_held is { } held)
+        {
+            _heldStarted.TrySetResult();
+            await held.Task.WaitAsync(ct);
+        }
         if (FailWith?.Invoke(idempotencyKey) is { } error) throw error;
         _sent.Enqueue((message, idempotencyKey));
     }

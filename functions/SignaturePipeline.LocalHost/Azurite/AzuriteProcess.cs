@@ -42,6 +42,24 @@ public sealed class AzuriteProcess : IAsyncDisposable
     public static async Task<AzuriteProcess> StartAsync(string root, string? location, int blobPort = 0, int queuePort = 0, int tablePort = 0, CancellationToken ct = default)
     {
         await EnsureInstalledAsync(root, ct).ConfigureAwait(false);
+        // A port picked free can be taken by another process before node binds it; picked ports are picked again.
+        var picked = blobPort == 0 && queuePort == 0 && tablePort == 0;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await StartOnceAsync(root, location, blobPort, queuePort, tablePort, ct).ConfigureAwait(false);
+            }
+            catch (AzuriteExitedException) when (picked && attempt < 3)
+            {
+            }
+        }
+    }
+
+    private sealed class AzuriteExitedException(string message) : InvalidOperationException(message);
+
+    private static async Task<AzuriteProcess> StartOnceAsync(string root, string? location, int blobPort, int queuePort, int tablePort, CancellationToken ct)
+    {
         blobPort = blobPort == 0 ? FreePort() : blobPort;
         queuePort = queuePort == 0 ? FreePort() : queuePort;
         tablePort = tablePort == 0 ? FreePort() : tablePort;
@@ -81,16 +99,29 @@ public sealed class AzuriteProcess : IAsyncDisposable
         var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start node for Azurite.");
         var errors = new System.Text.StringBuilder();
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (errors) errors.AppendLine(e.Data); };
-        process.OutputDataReceived += (_, _) => { };
+        // Azurite says when each service has bound its port; a port that merely accepts connections may be another process's.
+        var listening = 0;
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null) return;
+            if (e.Data.Contains("successfully listening", StringComparison.Ordinal)) Interlocked.Increment(ref listening);
+            // Its start-up errors ("Exit due to unhandled error: listen EADDRINUSE ...") come on stdout.
+            else if (e.Data.Contains("error", StringComparison.OrdinalIgnoreCase)) lock (errors) errors.AppendLine(e.Data);
+        };
         process.BeginErrorReadLine();
         process.BeginOutputReadLine();
 
         var azurite = new AzuriteProcess(process, blobPort, queuePort, tablePort);
         var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!(IsListening(blobPort) && IsListening(queuePort) && IsListening(tablePort)))
+        while (Volatile.Read(ref listening) < 3 || !(IsListening(blobPort) && IsListening(queuePort) && IsListening(tablePort)))
         {
             if (process.HasExited)
-                throw new InvalidOperationException($"Azurite exited with code {process.ExitCode}: {errors}");
+            {
+                process.WaitForExit(); // the error output, whole
+                var code = process.ExitCode;
+                process.Dispose();
+                throw new AzuriteExitedException($"Azurite exited with code {code} (ports {blobPort}/{queuePort}/{tablePort}): {errors}");
+            }
             if (DateTime.UtcNow > deadline)
             {
                 await azurite.DisposeAsync().ConfigureAwait(false);

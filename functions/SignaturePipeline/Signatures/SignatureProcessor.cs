@@ -159,27 +159,49 @@ public sealed class SignatureProcessor(
     {
         var reason = error is InvalidMessageException invalid ? invalid.Code : "processing_failed";
         var detail = error.Message.Length > 1000 ? error.Message[..1000] : error.Message;
+        var lastTry = dequeueCount >= MaxDequeueCount;
         logger.LogWarning(error, "Signature message {MessageId} failed on try {DequeueCount}: {Reason}", messageId, dequeueCount, reason);
-        try
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        for (var attempt = 1; ; attempt++)
         {
-            await _failures.UpsertEntityAsync(new TableEntity(messageId, "failure")
+            try
             {
-                ["DequeueCount"] = dequeueCount,
-                ["Reason"] = reason,
-                ["Detail"] = detail,
-                ["ErrorType"] = error.GetType().FullName,
-                ["Receipts"] = message is null ? null : string.Join(',', message.Items.Take(100).Select(i => i.ReceiptId)),
-                ["Poisoned"] = dequeueCount >= MaxDequeueCount,
-                ["At"] = clock.GetUtcNow(),
-            }, TableUpdateMode.Replace, ct).ConfigureAwait(false);
-            if (dequeueCount >= MaxDequeueCount && message is not null)
-                await receipts.WriteAsync(
-                    message.Items.Select(i => new Receipt(i.ReceiptId, i.PetitionId, ReceiptStatus.Poisoned, reason, null, detail)).ToList(), ct).ConfigureAwait(false);
-        }
-        catch (Exception recordError) when (recordError is not OperationCanceledException)
-        {
-            // Storage may be what failed; the message itself is still safe in the queue.
-            logger.LogWarning(recordError, "Could not record the failure of message {MessageId}", messageId);
+                await _failures.UpsertEntityAsync(new TableEntity(messageId, "failure")
+                {
+                    ["DequeueCount"] = dequeueCount,
+                    ["Reason"] = reason,
+                    ["Detail"] = detail,
+                    ["ErrorType"] = error.GetType().FullName,
+                    ["Receipts"] = message is null ? null : string.Join(',', message.Items.Take(100).Select(i => i.ReceiptId)),
+                    ["Poisoned"] = lastTry,
+                    ["At"] = clock.GetUtcNow(),
+                }, TableUpdateMode.Replace, ct).ConfigureAwait(false);
+                if (lastTry && message is not null)
+                    await receipts.WriteAsync(
+                        message.Items.Select(i => new Receipt(i.ReceiptId, i.PetitionId, ReceiptStatus.Poisoned, reason, null, detail)).ToList(), ct).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception recordError) when (recordError is not OperationCanceledException)
+            {
+                // Storage may be what failed. Before the last try the message comes back and records again. After the
+                // last, the host moves it to poison whether or not this was written, and nothing would ever mark its
+                // receipts: so wait for storage (the move needs it too) rather than leave them pending for good.
+                if (!lastTry || waited.Elapsed >= LastTryRecordPatience)
+                {
+                    logger.LogWarning(recordError, "Could not record the failure of message {MessageId}", messageId);
+                    return;
+                }
+                logger.LogWarning("Could not record the failure of message {MessageId} on its last try (attempt {Attempt}): {Error}; retrying",
+                    messageId, attempt, recordError.Message);
+                await Task.Delay(TimeSpan.FromSeconds(Math.Min(10, attempt)), ct).ConfigureAwait(false);
+            }
         }
     }
+
+    /// <summary>
+    /// How long the last try waits for storage to record the poisoning. Well inside the local host's processing lease
+    /// (10 minutes) and the Functions timeout. An outage of the account longer than this most likely fails the host's
+    /// move to poison as well, and then the message comes back for another last try.
+    /// </summary>
+    public static readonly TimeSpan LastTryRecordPatience = TimeSpan.FromMinutes(2);
 }

@@ -75,8 +75,11 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
             ["Deliveries__ClaimLeaseSeconds"] = "15",
             ["Logging__LogLevel__Default"] = "Warning",
         };
-        var hostA = new HostProcess("A", AzuriteProcess.FreePort(), environment);
-        var hostB = new HostProcess("B", AzuriteProcess.FreePort(), environment);
+        // Kept in artifacts/ (CI keeps that folder) so that a failed run can be read afterwards.
+        var logs = Directory.CreateDirectory(Path.Combine(root, "artifacts", "fault-logs")).FullName;
+        foreach (var old in Directory.GetFiles(logs)) File.Delete(old);
+        var hostA = new HostProcess("A", AzuriteProcess.FreePort(), environment, Path.Combine(logs, "host-a.log"));
+        var hostB = new HostProcess("B", AzuriteProcess.FreePort(), environment, Path.Combine(logs, "host-b.log"));
         var report = new List<string>();
         try
         {
@@ -103,13 +106,17 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
             var load = RunLoadAsync(loadClient, petition, plan, hosts, posted, () => Interlocked.Increment(ref completed), faultClock, firstAcceptAfter, total);
 
             async Task WaitFor(int progress) { while (Volatile.Read(ref completed) < progress && !load.IsCompleted) await Task.Delay(50); }
-            void Mark(string fault) => faultClock[fault] = total.Elapsed.TotalSeconds;
+            void Mark(string fault)
+            {
+                faultClock[fault] = total.Elapsed.TotalSeconds;
+                Timeline(logs, fault);
+            }
 
             using var timers = new CancellationTokenSource();
             var overlappingTimers = RunTimersAsync(hosts, timers.Token);
 
             await WaitFor(1_500);
-            azurite = await RestartAzuriteAsync(azurite, hosts, root, work, blobPort, queuePort, tablePort, () => Mark("storage kill 1"));
+            azurite = await RestartAzuriteAsync(azurite, hosts, root, work, blobPort, queuePort, tablePort, () => Mark("storage kill 1"), logs);
             report.Add("storage killed (SIGKILL) and restarted on its data");
 
             await WaitFor(3_000);
@@ -120,14 +127,16 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
 
             await WaitFor(4_000);
             var (twice, poison) = await InjectMessagesAsync(environment, petition);
+            Timeline(logs, $"injected: the twice-delivered message; poison {string.Join(", ", poison)}");
             report.Add("one message delivered twice; three poison messages injected");
 
             await WaitFor(5_000);
             await hostB.StartAsync(TimeSpan.FromSeconds(60));
+            Timeline(logs, "host B started");
             report.Add("host B started on the same storage: competing consumers, overlapping timers");
 
             await WaitFor(6_500);
-            azurite = await RestartAzuriteAsync(azurite, hosts, root, work, blobPort, queuePort, tablePort, () => Mark("storage kill 2"));
+            azurite = await RestartAzuriteAsync(azurite, hosts, root, work, blobPort, queuePort, tablePort, () => Mark("storage kill 2"), logs);
 
             await WaitFor(8_000);
             hostA.Kill();
@@ -368,10 +377,11 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
     /// until no save is half written (LokiJS writes <c>name~</c>, then renames it), so every acknowledged write is on
     /// disk however slow the machine; then storage dies and the hosts wake up to a dead store, as in an outage.
     /// </summary>
-    private static async Task<AzuriteProcess> RestartAzuriteAsync(AzuriteProcess azurite, HostProcess[] hosts, string root, DirectoryInfo work, int blobPort, int queuePort, int tablePort, Action killed)
+    private static async Task<AzuriteProcess> RestartAzuriteAsync(AzuriteProcess azurite, HostProcess[] hosts, string root, DirectoryInfo work, int blobPort, int queuePort, int tablePort, Action killed, string logs)
     {
         var running = hosts.Where(h => h.IsRunning).ToList();
         foreach (var h in running) Signal("STOP", h.ProcessId!.Value);
+        Timeline(logs, "hosts frozen (SIGSTOP)");
         await Task.Delay(11_000);
         var data = new DirectoryInfo(Path.Combine(work.FullName, "azurite"));
         var saving = Stopwatch.StartNew();
@@ -381,8 +391,13 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
         foreach (var h in running) Signal("CONT", h.ProcessId!.Value);
         await Task.Delay(2_000); // the outage, as the hosts see it
         await azurite.DisposeAsync();
-        return await AzuriteProcess.StartAsync(root, Path.Combine(work.FullName, "azurite"), blobPort, queuePort, tablePort);
+        var restarted = await AzuriteProcess.StartAsync(root, Path.Combine(work.FullName, "azurite"), blobPort, queuePort, tablePort);
+        Timeline(logs, "storage listening again");
+        return restarted;
     }
+
+    private static void Timeline(string logs, string line) =>
+        File.AppendAllText(Path.Combine(logs, "suite.log"), $"{DateTime.UtcNow:HH:mm:ss.fff} {line}{Environment.NewLine}");
 
     private static void Signal(string signal, int pid)
     {

@@ -10,16 +10,20 @@ public sealed class HostProcess : IAsyncDisposable
 {
     private readonly string _name;
     private readonly Dictionary<string, string> _environment;
+    private readonly object _logLock = new();
     private Process? _process;
 
-    public HostProcess(string name, int port, IDictionary<string, string> environment)
+    public HostProcess(string name, int port, IDictionary<string, string> environment, string logPath)
     {
         _name = name;
+        LogPath = logPath;
         Port = port;
         _environment = new Dictionary<string, string>(environment) { ["urls"] = $"http://127.0.0.1:{port}" };
     }
 
     public int Port { get; }
+    /// <summary>Every line the host printed, across its restarts, each stamped with the time it was read.</summary>
+    public string LogPath { get; }
     public Uri Address => new($"http://127.0.0.1:{Port}");
     public bool IsRunning => _process is { HasExited: false };
     public int? ProcessId => _process?.Id;
@@ -36,8 +40,9 @@ public sealed class HostProcess : IAsyncDisposable
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "SignaturePipeline.LocalHost.dll"));
         foreach (var (key, value) in _environment) start.Environment[key] = value;
         _process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start host {_name}.");
-        _process.OutputDataReceived += (_, _) => { };
-        _process.ErrorDataReceived += (_, _) => { };
+        Append($"--- host {_name} started (pid {_process.Id})");
+        _process.OutputDataReceived += (_, e) => { if (e.Data is not null) Append(e.Data); };
+        _process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Append(e.Data); };
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
 
@@ -65,6 +70,12 @@ public sealed class HostProcess : IAsyncDisposable
         if (_process is null || _process.HasExited) return;
         _process.Kill(entireProcessTree: true);
         _process.WaitForExit();
+        Append($"--- host {_name} killed");
+    }
+
+    private void Append(string line)
+    {
+        lock (_logLock) File.AppendAllText(LogPath, $"{DateTime.UtcNow:HH:mm:ss.fff} {line}{Environment.NewLine}");
     }
 
     public ValueTask DisposeAsync()

@@ -2,7 +2,10 @@ using System.Text.Json;
 using Azure.Data.Tables;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using SignaturePipeline.IntegrationTests.Infrastructure;
+using SignaturePipeline.LocalHost.Azurite;
 using SignaturePipeline.Petitions;
 using SignaturePipeline.Receipts;
 using SignaturePipeline.Security;
@@ -211,6 +214,47 @@ public sealed class ProcessorTests(AzuriteFixture azurite) : IAsyncLifetime
         var failure = (await failures.GetEntityAsync<TableEntity>("m6", "failure")).Value;
         Assert.Equal("unknown_schema", failure.GetString("Reason"));
         Assert.True(failure.GetBoolean("Poisoned"));
+    }
+
+    [Fact]
+    public async Task A_message_whose_last_try_meets_a_storage_outage_is_recorded_as_poisoned_once_storage_is_back()
+    {
+        // Storage of its own, to take down: the host moves a message to poison after its fifth try whether or not that
+        // try could write anything, so the fifth try must not give up on recording it while storage is away.
+        var (blob, queue, table) = (AzuriteProcess.FreePort(), AzuriteProcess.FreePort(), AzuriteProcess.FreePort());
+        var storage = await AzuriteProcess.StartAsync(AzuriteFixture.RepositoryRoot, null, blob, queue, table);
+        var logs = new LogCapture();
+        try
+        {
+            await using var services = await azurite.BuildServicesAsync(
+                new Dictionary<string, string?> { ["AzureWebJobsStorage"] = storage.ConnectionString },
+                s => s.AddLogging(b => b.AddProvider(logs)));
+            var id = AzuriteFixture.NewPetitionId();
+            await services.GetRequiredService<PetitionHandlers>().SaveAsync(id, AzuriteFixture.Definition(), CancellationToken.None);
+            var hmac = services.GetRequiredService<Hmac>();
+            var batch = ReceiptId.NewBatch();
+            var message = new SignatureMessage(SignatureMessage.CurrentSchema,
+                [new QueuedSignature(ReceiptId.Create(hmac, batch, 0).Value, id, DateTimeOffset.UtcNow, Signer("outage@example.org"))]);
+
+            await storage.DisposeAsync();
+            var processing = services.GetRequiredService<SignatureProcessor>().ProcessAsync(message.Serialize(), "m-outage", 5, CancellationToken.None);
+            await logs.WaitForAsync(l => l.Contains("Could not record the failure of message m-outage", StringComparison.Ordinal), TimeSpan.FromSeconds(60));
+            storage = await AzuriteProcess.StartAsync(AzuriteFixture.RepositoryRoot, null, blob, queue, table);
+            foreach (var initializer in services.GetServices<IHostedService>().OfType<StorageInitializer>())
+                await initializer.StartAsync(CancellationToken.None); // this Azurite kept nothing: its tables again
+
+            await Assert.ThrowsAnyAsync<Exception>(() => processing.WaitAsync(SignatureProcessor.LastTryRecordPatience));
+            var failures = services.GetRequiredService<TableServiceClient>().GetTableClient(TableNames.Failures);
+            var failure = (await failures.GetEntityAsync<TableEntity>("m-outage", "failure")).Value;
+            Assert.True(failure.GetBoolean("Poisoned"));
+            Assert.Equal("processing_failed", failure.GetString("Reason"));
+            var receipt = await services.GetRequiredService<ReceiptStore>().GetAsync(message.Items[0].ReceiptId, CancellationToken.None);
+            Assert.Equal(ReceiptStatus.Poisoned, receipt!.Status);
+        }
+        finally
+        {
+            await storage.DisposeAsync();
+        }
     }
 
     [Fact]

@@ -198,8 +198,9 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
             var doubleCounted = countedPerPerson.Count(n => n > 1) + (int)Math.Max(0, recount.Total - persons);
             var answerLost = persons - twice.Count - countedPerPerson.Count;
 
-            var poisoned = await PoisonReasonsAsync(services, poison);
-            Assert.Equal(["malformed_message", "message_too_large", "unknown_schema"], poisoned.Order());
+            var (poisoned, failureRows) = await PoisonReasonsAsync(services, poison);
+            Assert.True(poisoned.Order().SequenceEqual(["malformed_message", "message_too_large", "unknown_schema"]),
+                $"Poisoned with reasons: [{string.Join(", ", poisoned.Order())}]; their failure rows: {failureRows}");
 
             var (expectedEmails, emails) = await MilestoneEmailsAsync(services, petition, mail);
             Assert.Equal(expectedEmails, emails);
@@ -499,19 +500,21 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
         }
     }
 
-    private static async Task<List<string>> PoisonReasonsAsync(ServiceProvider services, List<string> poisonIds)
+    private static async Task<(List<string> Reasons, string Rows)> PoisonReasonsAsync(ServiceProvider services, List<string> poisonIds)
     {
         var failures = services.GetRequiredService<TableServiceClient>().GetTableClient(TableNames.Failures);
         var deadline = Stopwatch.StartNew();
         while (true)
         {
             var reasons = new List<string>();
+            var rows = new List<string>();
             foreach (var id in poisonIds)
             {
                 var row = await failures.GetEntityIfExistsAsync<TableEntity>(id, "failure");
                 if (row.HasValue && row.Value!.GetBoolean("Poisoned") == true) reasons.Add(row.Value.GetString("Reason")!);
+                rows.Add(row.HasValue ? $"{id}: {row.Value!.GetString("Reason")}, try {row.Value.GetInt64("DequeueCount")}, poisoned {row.Value.GetBoolean("Poisoned")}" : $"{id}: no row");
             }
-            if (reasons.Count == poisonIds.Count || deadline.Elapsed > TimeSpan.FromMinutes(1)) return reasons;
+            if (reasons.Count == poisonIds.Count || deadline.Elapsed > TimeSpan.FromMinutes(1)) return (reasons, string.Join("; ", rows));
             await Task.Delay(500);
         }
     }

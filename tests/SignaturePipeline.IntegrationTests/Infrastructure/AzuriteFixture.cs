@@ -68,9 +68,15 @@ public sealed class AzuriteFixture : IAsyncLifetime
         services.AddSignaturePipeline(configuration);
         configure?.Invoke(services);
         var provider = services.BuildServiceProvider();
+        await InitializeStorageAsync(provider);
+        return provider;
+    }
+
+    /// <summary>Creates the tables, queues and containers, as the hosts do on start (the storage initializer).</summary>
+    public static async Task InitializeStorageAsync(IServiceProvider provider)
+    {
         foreach (var hosted in provider.GetServices<IHostedService>().OfType<Storage.StorageInitializer>())
             await hosted.StartAsync(CancellationToken.None);
-        return provider;
     }
 
     /// <summary>Starts the real local host (Kestrel on a free port, queue and timer pumps) against this Azurite.</summary>

@@ -2,7 +2,6 @@ using System.Text.Json;
 using Azure.Data.Tables;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using SignaturePipeline.IntegrationTests.Infrastructure;
 using SignaturePipeline.LocalHost.Azurite;
@@ -240,8 +239,7 @@ public sealed class ProcessorTests(AzuriteFixture azurite) : IAsyncLifetime
             var processing = services.GetRequiredService<SignatureProcessor>().ProcessAsync(message.Serialize(), "m-outage", 5, CancellationToken.None);
             await logs.WaitForAsync(l => l.Contains("Could not record the failure of message m-outage", StringComparison.Ordinal), TimeSpan.FromSeconds(60));
             storage = await AzuriteProcess.StartAsync(AzuriteFixture.RepositoryRoot, null, blob, queue, table);
-            foreach (var initializer in services.GetServices<IHostedService>().OfType<StorageInitializer>())
-                await initializer.StartAsync(CancellationToken.None); // this Azurite kept nothing: its tables again
+            await AzuriteFixture.InitializeStorageAsync(services); // this Azurite kept nothing: its tables again
 
             await Assert.ThrowsAnyAsync<Exception>(() => processing.WaitAsync(SignatureProcessor.LastTryRecordPatience));
             var failures = services.GetRequiredService<TableServiceClient>().GetTableClient(TableNames.Failures);

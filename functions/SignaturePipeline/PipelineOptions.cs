@@ -42,6 +42,26 @@ public sealed class PipelineOptions
     [Range(0, 1000)]
     public int CommitLingerMilliseconds { get; set; } = 25;
 
-    /// <summary>The public address of the HTTP host, for links in receipts and emails. Empty: taken from each request.</summary>
+    /// <summary>
+    /// The public address of the HTTP host, for links in receipts and emails. Empty: in Azure, the app's own default
+    /// host name (<see cref="PlatformHostNameSetting"/>); elsewhere the local host's address.
+    /// </summary>
+    [Url]
     public string? PublicBaseUrl { get; set; }
+
+    /// <summary>Set by Azure App Service and Functions to the app's default host name, <c>my-app.azurewebsites.net</c>.</summary>
+    public const string PlatformHostNameSetting = "WEBSITE_HOSTNAME";
+
+    /// <summary>
+    /// The configured address, else the platform's host name: https in Azure, http for a host on this machine
+    /// (Core Tools sets <c>localhost:7071</c>). Without either, links in emails could only point at localhost.
+    /// </summary>
+    public static string? PublicBaseUrlOrPlatformDefault(string? configured, string? platformHostName)
+    {
+        if (!string.IsNullOrWhiteSpace(configured)) return configured.TrimEnd('/');
+        if (string.IsNullOrWhiteSpace(platformHostName)) return null;
+        var host = platformHostName.Trim();
+        var local = host.StartsWith("localhost", StringComparison.OrdinalIgnoreCase) || host.StartsWith("127.", StringComparison.Ordinal);
+        return $"{(local ? "http" : "https")}://{host}";
+    }
 }

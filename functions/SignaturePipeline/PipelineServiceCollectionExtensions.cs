@@ -20,7 +20,9 @@ public static class PipelineServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddSignaturePipeline(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<PipelineOptions>().Bind(configuration.GetSection(PipelineOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<PipelineOptions>().Bind(configuration.GetSection(PipelineOptions.Section))
+            .PostConfigure(o => o.PublicBaseUrl = PipelineOptions.PublicBaseUrlOrPlatformDefault(o.PublicBaseUrl, configuration[PipelineOptions.PlatformHostNameSetting]))
+            .ValidateDataAnnotations().ValidateOnStart();
         services.AddLogging();
         services.AddSingleton(TimeProvider.System);
 

@@ -147,6 +147,9 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
       APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
 
       Pipeline__SecretKey: pipelineSecretKey
+      // Links in emails (confirm, remove, milestones) point here. The app would fall back to WEBSITE_HOSTNAME, which is
+      // the same name; set explicitly so that a custom domain is one visible edit.
+      Pipeline__PublicBaseUrl: 'https://${functionApp.properties.defaultHostName}'
       // Changing the shard count re-partitions counters; keep it fixed per environment.
       Pipeline__ShardCount: '8'
 

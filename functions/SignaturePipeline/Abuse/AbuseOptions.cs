@@ -27,10 +27,11 @@ public sealed class AbuseOptions
     public bool LoopbackExempt { get; set; }
 
     /// <summary>
-    /// Take the client IP from the last <c>X-Forwarded-For</c> entry: the one the platform's front end added (Azure
-    /// Functions runs behind one). Entries to its left are whatever the client claimed, and are never trusted.
+    /// Take the client IP from the last <c>X-Forwarded-For</c> entry, for a host behind a reverse proxy of your own.
+    /// Off by default, and off in Azure: there the worker's connection address already is the client's (README,
+    /// "The client IP in Azure"), and any X-Forwarded-For left for the worker could only be what the client claimed.
     /// </summary>
-    public bool TrustForwardedFor { get; set; } = true;
+    public bool TrustForwardedFor { get; set; }
 
     /// <summary>Optional human check before counting: <c>none</c>, <c>turnstile</c> or <c>hcaptcha</c>.</summary>
     [RegularExpression("^(none|turnstile|hcaptcha)$")]

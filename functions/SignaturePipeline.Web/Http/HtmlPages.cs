@@ -13,7 +13,15 @@ public static class HtmlPages
 {
     public const string ContentType = "text/html; charset=utf-8";
 
-    private const string Policy = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'";
+    /// <summary>
+    /// No scripts; no framing (the widget is a script on the organizer's page, never a frame, so a page of ours in a frame
+    /// could only be clickjacking); forms post only to this app, and to the origins a page names for the redirect after
+    /// its post (browsers check form-action on redirects too).
+    /// </summary>
+    private const string Policy = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+
+    /// <summary>A year, the common minimum for preload lists; sent only over https, as RFC 6797 requires.</summary>
+    private const string StrictTransportSecurity = "max-age=31536000";
 
     private const string Css =
         "*,*::before,*::after{box-sizing:border-box}" +
@@ -44,14 +52,16 @@ public static class HtmlPages
 
     /// <param name="lang">The page's language, for screen readers' voices and browsers' translate offers.</param>
     /// <param name="varyByLanguage">The language came from, or could have come from, Accept-Language: a shared cache must key on it.</param>
-    public static IResult Page(string title, string bodyHtml, int status, string? extraHead = null, string cacheControl = "no-store", string lang = "en", bool varyByLanguage = false) =>
+    /// <param name="formRedirectOrigin">An origin the page's form post may be redirected to (an organizer's thank-you page).</param>
+    public static IResult Page(string title, string bodyHtml, int status, string? extraHead = null, string cacheControl = "no-store", string lang = "en", bool varyByLanguage = false,
+        string? formRedirectOrigin = null) =>
         new HtmlResult($$"""
             <!doctype html>
             <html lang="{{Encode(lang)}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
             <title>{{Encode(title)}}</title>{{extraHead}}
             <style>{{Css}}</style>
             </head><body><main>{{bodyHtml}}</main></body></html>
-            """, status, cacheControl, varyByLanguage);
+            """, status, cacheControl, varyByLanguage, formRedirectOrigin is null ? Policy : $"{Policy} {formRedirectOrigin}");
 
     /// <summary>A page with one message, for outcomes that have no form to show (not found, closed, unavailable).</summary>
     public static IResult Message(string title, string heading, string text, int status, string? linkHref = null, string? linkText = null, string lang = "en", bool varyByLanguage = false)
@@ -63,7 +73,13 @@ public static class HtmlPages
 
     public static string Encode(string? text) => WebUtility.HtmlEncode(text ?? "");
 
-    private sealed class HtmlResult(string html, int status, string cacheControl, bool varyByLanguage) : IResult
+    /// <summary>The scheme, host and port of an absolute http(s) address, as a CSP source; null for anything else.</summary>
+    public static string? OriginOf(string? url) =>
+        Uri.TryCreate(url, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp)
+            ? uri.GetLeftPart(UriPartial.Authority)
+            : null;
+
+    private sealed class HtmlResult(string html, int status, string cacheControl, bool varyByLanguage, string policy) : IResult
     {
         public Task ExecuteAsync(HttpContext httpContext)
         {
@@ -71,7 +87,8 @@ public static class HtmlPages
             response.StatusCode = status;
             response.ContentType = ContentType;
             response.Headers.CacheControl = cacheControl;
-            response.Headers.ContentSecurityPolicy = Policy;
+            response.Headers.ContentSecurityPolicy = policy;
+            if (httpContext.Request.IsHttps) response.Headers.StrictTransportSecurity = StrictTransportSecurity;
             response.Headers.XContentTypeOptions = "nosniff";
             if (varyByLanguage) response.Headers.Vary = "Accept-Language";
             response.Headers["Referrer-Policy"] = "strict-origin-when-cross-origin";

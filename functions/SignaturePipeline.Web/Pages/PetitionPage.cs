@@ -58,7 +58,7 @@ public static class PetitionPage
         var title = errors.Count > 0 ? t.Format(t.CheckTitle, petition.Title) : petition.Title;
         // A count a few seconds old is fine, and it spares the counters a read per visitor on a busy day.
         return HtmlPages.Page(title, html.ToString(), status, cacheControl: errors.Count > 0 ? "no-store" : "public, max-age=15",
-            lang: t.Lang, varyByLanguage: language.Negotiated);
+            lang: t.Lang, varyByLanguage: language.Negotiated, formRedirectOrigin: HtmlPages.OriginOf(petition.ThankYouUrl));
     }
 
     private static void AppendLetter(StringBuilder html, string letter)

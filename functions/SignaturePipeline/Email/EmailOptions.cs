@@ -1,4 +1,6 @@
 using System.ComponentModel.DataAnnotations;
+using System.Net;
+using MailKit.Security;
 using Microsoft.Extensions.Options;
 using MimeKit;
 
@@ -52,10 +54,26 @@ public sealed class SmtpEmailOptions
     public int? Port { get; set; }
 
     /// <summary>
-    /// true: STARTTLS is required (the ACS relay). false: plain text (a loopback test server only).
-    /// Empty: MailKit decides by port (TLS on connect for 465, STARTTLS when offered otherwise).
+    /// true: STARTTLS is required (the ACS relay). false: plain text, refused at start unless the relay is on this
+    /// machine (a loopback test server). Empty: TLS is required all the same (on connect for port 465, by STARTTLS
+    /// otherwise), except to a loopback relay, which may go without: signers' names and addresses never cross a
+    /// network in clear text because a setting was left out.
     /// </summary>
     public bool? UseStartTls { get; set; }
+
+    /// <summary><c>localhost</c> or a loopback address, decided from the name alone: no lookup.</summary>
+    public bool IsLoopbackHost =>
+        string.Equals(Host, "localhost", StringComparison.OrdinalIgnoreCase)
+        || (IPAddress.TryParse(Host?.Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip));
+
+    public SecureSocketOptions Security => UseStartTls switch
+    {
+        true => SecureSocketOptions.StartTls,
+        false => SecureSocketOptions.None,
+        null when EffectivePort == 465 => SecureSocketOptions.SslOnConnect,
+        null when IsLoopbackHost => SecureSocketOptions.StartTlsWhenAvailable,
+        null => SecureSocketOptions.StartTls,
+    };
 
     public string? Username { get; set; }
 
@@ -111,6 +129,8 @@ public sealed class EmailOptionsValidator : IValidateOptions<EmailOptions>
                 if (smtp.EffectivePort is < 1 or > 65535) errors.Add("Email:Smtp:Port must be between 1 and 65535.");
                 if (!string.IsNullOrEmpty(smtp.Username) && string.IsNullOrEmpty(smtp.Password))
                     errors.Add("Email:Smtp:Password is required when Email:Smtp:Username is set.");
+                if (smtp.UseStartTls == false && !string.IsNullOrWhiteSpace(smtp.Host) && !smtp.IsLoopbackHost)
+                    errors.Add($"Email:Smtp:UseStartTls is false, but {smtp.Host} is not on this machine: signers' data would cross the network in clear text. Use true, or leave it empty.");
                 break;
             case EmailTransports.Acs:
                 ValidateAcs(options.Acs, errors);

@@ -15,13 +15,6 @@ public sealed class SmtpEmailTransport(IOptions<EmailOptions> options, ILogger<S
 {
     private readonly SmtpEmailOptions _smtp = options.Value.Smtp;
 
-    public SecureSocketOptions Security => _smtp.UseStartTls switch
-    {
-        true => SecureSocketOptions.StartTls,
-        false => SecureSocketOptions.None,
-        null => SecureSocketOptions.Auto,
-    };
-
     public async Task SendAsync(MimeMessage message, string idempotencyKey, CancellationToken ct)
     {
         // A connection per message: milestone and delivery emails are rare, and a pooled connection would be
@@ -31,7 +24,7 @@ public sealed class SmtpEmailTransport(IOptions<EmailOptions> options, ILogger<S
         var handedOver = false;
         try
         {
-            await client.ConnectAsync(_smtp.Host ?? "", _smtp.EffectivePort, Security, ct).ConfigureAwait(false);
+            await client.ConnectAsync(_smtp.Host ?? "", _smtp.EffectivePort, _smtp.Security, ct).ConfigureAwait(false);
             if (!string.IsNullOrEmpty(_smtp.Username))
                 await client.AuthenticateAsync(_smtp.Username, _smtp.Password ?? "", ct).ConfigureAwait(false);
             handedOver = true;

@@ -63,7 +63,7 @@ public sealed class SubmitSignatureHandler(
         // Rate limits count only what would otherwise be accepted; a honeypot or captcha verdict outranks them.
         var flag = guard.Check(petitionId, signer.ClientIp);
         if (!string.IsNullOrEmpty(input.Website)) flag = Abuse.AbuseFlags.Honeypot;
-        else if (captcha.Enabled && !await captcha.VerifyAsync(input.CaptchaResponse ?? signer.CaptchaResponse, signer.ClientIp, ct).ConfigureAwait(false)) flag = Abuse.AbuseFlags.CaptchaFailed;
+        else if (captcha.Enabled && !await captcha.VerifyAsync(input.CaptchaResponse ?? signer.CaptchaResponse, signer.ClientIp, petition.AllowedOrigins, ct).ConfigureAwait(false)) flag = Abuse.AbuseFlags.CaptchaFailed;
         if (flag is not null) logger.LogInformation("Signature for {PetitionId} held: {Flag}", petitionId, flag);
         try
         {

@@ -1,11 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using SignaturePipeline.IntegrationTests.Infrastructure;
 using SignaturePipeline.Signatures;
@@ -138,67 +133,5 @@ public sealed class FloodTests(AzuriteFixture azurite)
         Assert.Equal(4, done.GetProperty("changedFrom").GetProperty("counted").GetInt32());
         Assert.Equal(0, await h.CountAsync(petition));
         await h.AdminPostAsync($"/api/admin/petitions/{petition}/invalidate", new { reason = "no rule" }, HttpStatusCode.BadRequest);
-    }
-
-    [Fact]
-    public async Task With_turnstile_enabled_a_failed_check_is_held_and_a_passed_one_counts()
-    {
-        await using var verifier = await SiteVerifyServer.StartAsync();
-        await using var h = await AbuseHost.StartAsync(azurite, new Dictionary<string, string?>
-        {
-            ["Abuse:Captcha"] = "turnstile",
-            ["Abuse:CaptchaSecret"] = SiteVerifyServer.Secret,
-            ["Abuse:CaptchaVerifyUrl"] = verifier.Url,
-        });
-        var petition = await CreatePetitionAsync(h.Host);
-        var good = await SignAsync(h.Client, petition, new { firstName = "Ana", lastName = "Ok", email = "human@example.org", postalCode = "10001", state = "NY", captchaResponse = SiteVerifyServer.GoodToken });
-        var form = await h.Client.PostAsync($"/api/petitions/{petition}/signatures", new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["firstName"] = "Bo", ["lastName"] = "Bot", ["email"] = "robot@example.org", ["postalCode"] = "10001", ["state"] = "NY", ["cf-turnstile-response"] = "forged",
-        }));
-        Assert.Equal(HttpStatusCode.Accepted, form.StatusCode);
-        await WaitForFinalAsync(h.Client, good);
-        await WaitForFinalAsync(h.Client, (await form.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("receiptId").GetString()!);
-
-        Assert.Equal(1, await h.CountAsync(petition));
-        var held = await h.Admin.GetFromJsonAsync<JsonElement>($"/api/admin/petitions/{petition}/held");
-        Assert.Equal("captcha_failed", Assert.Single(held.EnumerateArray()).GetProperty("flag").GetString());
-        Assert.Equal(2, verifier.Calls.Count);
-        Assert.All(verifier.Calls, c => Assert.Equal(SiteVerifyServer.Secret, c["secret"]));
-        Assert.Contains(verifier.Calls, c => c["remoteip"] == "127.0.0.1");
-    }
-
-    /// <summary>A loopback stand-in for Turnstile's and hCaptcha's siteverify: form fields in, {success, error-codes} out.</summary>
-    private sealed class SiteVerifyServer : IAsyncDisposable
-    {
-        public const string Secret = "test-captcha-secret";
-        public const string GoodToken = "XXXX.DUMMY.TOKEN.XXXX";
-        private readonly WebApplication _app;
-
-        public System.Collections.Concurrent.ConcurrentBag<Dictionary<string, string>> Calls { get; } = [];
-        public string Url { get; private set; } = "";
-
-        private SiteVerifyServer(WebApplication app) => _app = app;
-
-        public static async Task<SiteVerifyServer> StartAsync()
-        {
-            var builder = WebApplication.CreateSlimBuilder();
-            builder.WebHost.UseUrls("http://127.0.0.1:0");
-            var app = builder.Build();
-            var server = new SiteVerifyServer(app);
-            app.MapPost("/turnstile/v0/siteverify", async (HttpRequest request) =>
-            {
-                var form = await request.ReadFormAsync();
-                var fields = form.ToDictionary(f => f.Key, f => f.Value.ToString());
-                server.Calls.Add(fields);
-                var ok = fields.GetValueOrDefault("secret") == Secret && fields.GetValueOrDefault("response") == GoodToken;
-                return Results.Json(new Dictionary<string, object> { ["success"] = ok, ["error-codes"] = ok ? Array.Empty<string>() : ["invalid-input-response"] });
-            });
-            await app.StartAsync();
-            server.Url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First() + "/turnstile/v0/siteverify";
-            return server;
-        }
-
-        public async ValueTask DisposeAsync() => await _app.DisposeAsync();
     }
 }

@@ -1,3 +1,4 @@
+using MailKit.Security;
 using SignaturePipeline.Email;
 
 namespace SignaturePipeline.Tests.Email;
@@ -43,5 +44,34 @@ public sealed class EmailOptionsTests
         Assert.Empty(Errors(new EmailOptions { Transport = "acs", Acs = { ConnectionString = "endpoint=http://127.0.0.1:5000/;accesskey=AAAA" } }));
         Assert.Contains(Errors(new EmailOptions { Transport = "acs", Acs = { ConnectionString = "endpoint=https://x.communication.azure.com/;accesskey=%%%" } }),
             e => e.Contains("accesskey", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("smtp.example.org", 587, null, SecureSocketOptions.StartTls)]
+    [InlineData("smtp.example.org", 25, null, SecureSocketOptions.StartTls)]
+    [InlineData("smtp.example.org", 465, null, SecureSocketOptions.SslOnConnect)]
+    [InlineData("smtp.azurecomm.net", 587, true, SecureSocketOptions.StartTls)]
+    [InlineData("127.0.0.1", 2525, null, SecureSocketOptions.StartTlsWhenAvailable)]
+    [InlineData("localhost", 2525, null, SecureSocketOptions.StartTlsWhenAvailable)]
+    [InlineData("::1", 2525, null, SecureSocketOptions.StartTlsWhenAvailable)]
+    [InlineData("127.0.0.1", 2525, false, SecureSocketOptions.None)]
+    public void Smtp_left_unset_requires_TLS_except_to_a_relay_on_this_machine(string host, int port, bool? startTls, SecureSocketOptions expected) =>
+        Assert.Equal(expected, new SmtpEmailOptions { Host = host, Port = port, UseStartTls = startTls }.Security);
+
+    [Theory]
+    [InlineData("smtp.example.org")]
+    [InlineData("10.0.0.5")]
+    [InlineData("localhost.example.org")]
+    public void Plain_text_smtp_to_another_machine_is_refused_at_start(string host)
+    {
+        var options = new EmailOptions { Transport = "smtp", Smtp = { Host = host, UseStartTls = false } };
+        Assert.Contains(Errors(options), e => e.Contains("clear text", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Plain_text_smtp_to_a_loopback_test_server_is_allowed()
+    {
+        var options = new EmailOptions { Transport = "smtp", Smtp = { Host = "127.0.0.1", Port = 2525, UseStartTls = false } };
+        Assert.Empty(Errors(options));
     }
 }

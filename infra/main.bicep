@@ -21,8 +21,14 @@ param environmentName string
 })
 param location string
 
-@description('Object id of the user running azd; when set, that user gets data access to the storage account for local debugging. Leave empty in CI.')
+@description('Object id of the user running azd (azd fills it in). It is used only with grantDeployerDataAccess.')
 param principalId string = ''
+
+// Signers' names, emails and addresses live in this storage account. Whoever runs `azd up` does not need to read
+// them to deploy, so the data roles for that person are an explicit choice:
+//   azd env set GRANT_DEPLOYER_DATA_ACCESS true
+@description('Give the user running azd the storage data roles (read and write signers\' data), e.g. to point Storage Explorer at it. Off by default.')
+param grantDeployerDataAccess bool = false
 
 // No default on purpose: a generated default (newGuid()) would change on every
 // deployment, and this key feeds the signature de-duplication hashes, so it
@@ -107,7 +113,7 @@ module rbac 'app/rbac.bicep' = {
     applicationInsightsName: monitoring.outputs.applicationInsightsName
     communicationServiceName: email.outputs.communicationServiceName
     managedIdentityPrincipalId: identity.outputs.principalId
-    userPrincipalId: principalId
+    userPrincipalId: grantDeployerDataAccess ? principalId : ''
   }
 }
 

@@ -15,7 +15,7 @@ param communicationServiceName string
 @description('Principal (object) id of the function app\'s user-assigned managed identity.')
 param managedIdentityPrincipalId string
 
-@description('Object id of the deploying user; when not empty, that user gets the same storage data roles.')
+@description('Object id of the deploying user; when not empty (main.bicep passes it only when grantDeployerDataAccess is true), that user gets the same storage data roles.')
 param userPrincipalId string = ''
 
 var roles = {
@@ -23,10 +23,34 @@ var roles = {
   storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
   storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
-  // "Communication and Email Service Owner". There is no narrower built-in role
-  // that allows sending email with an Entra token; it is scoped to the single
-  // Communication Services resource below.
-  communicationAndEmailServiceOwner: '09976791-48a7-449e-bb21-39d1a415f350'
+}
+
+// Sending email with an Entra token needs these three actions, which Microsoft's
+// documentation gives for a custom role in place of "Communication and Email
+// Service Owner" (that built-in role could also regenerate keys, delete the
+// resource and change its domains). Assignable only in this resource group.
+resource emailSenderRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
+  name: guid(resourceGroup().id, 'signature-pipeline-email-sender')
+  properties: {
+    roleName: 'Signature pipeline email sender (${resourceGroup().name})'
+    description: 'Send email through Azure Communication Services, nothing else.'
+    type: 'CustomRole'
+    assignableScopes: [
+      resourceGroup().id
+    ]
+    permissions: [
+      {
+        actions: [
+          'Microsoft.Communication/CommunicationServices/Read'
+          'Microsoft.Communication/CommunicationServices/Write'
+          'Microsoft.Communication/EmailServices/write'
+        ]
+        notActions: []
+        dataActions: []
+        notDataActions: []
+      }
+    ]
+  }
 }
 
 // Blob Data Owner (not Contributor): the Functions host needs it for its own
@@ -73,10 +97,10 @@ resource identityMetricsPublisher 'Microsoft.Authorization/roleAssignments@2022-
 }
 
 resource identityEmailSender 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(communicationService.id, managedIdentityPrincipalId, roles.communicationAndEmailServiceOwner)
+  name: guid(communicationService.id, managedIdentityPrincipalId, emailSenderRole.id)
   scope: communicationService
   properties: {
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.communicationAndEmailServiceOwner)
+    roleDefinitionId: emailSenderRole.id
     principalId: managedIdentityPrincipalId
     principalType: 'ServicePrincipal'
   }

@@ -63,6 +63,7 @@ public static class LocalHostApp
 
         var app = builder.Build();
         app.Logger.LogInformation("Settings from {SettingsFile}", settingsPath ?? "(environment only)");
+        app.UseMiddleware<Web.Http.RequestLog>();
         app.MapSignaturePipeline().AddEndpointFilter<AdminKeyFilter>();
         app.MapPost("/admin/functions/{name}", async (string name, TimerTriggerHost timers, CancellationToken ct) =>
             await timers.RunNowAsync(name, ct).ConfigureAwait(false) ? Results.Accepted() : Results.NotFound())

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using SignaturePipeline.Web.Deliveries;
 using SignaturePipeline.Web.Operations;
 using SignaturePipeline.Web.Embed;
@@ -26,6 +27,7 @@ public static class WebServiceCollectionExtensions
         services.AddSingleton<Confirmation.ConfirmationEndpoints>();
         services.AddSingleton<Admin.PrivacyAdminEndpoints>();
         services.AddSingleton<DeliveryEndpoints>();
+        services.AddLogging(logging => logging.AddFilter(Http.RequestLog.QuietCategory, LogLevel.Warning));
         return services;
     }
 

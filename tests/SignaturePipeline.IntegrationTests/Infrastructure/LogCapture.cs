@@ -8,6 +8,8 @@ public sealed class LogCapture : ILoggerProvider
 {
     private readonly ConcurrentQueue<string> _lines = new();
 
+    public IReadOnlyList<string> Lines => [.. _lines];
+
     public async Task WaitForAsync(Func<string, bool> match, TimeSpan limit)
     {
         var waited = System.Diagnostics.Stopwatch.StartNew();

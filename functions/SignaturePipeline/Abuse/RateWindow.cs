@@ -20,21 +20,16 @@ internal sealed class RateWindow(TimeSpan period, int tableBits, int sketchBits)
     /// <summary>Most keys counted exactly in one period.</summary>
     public int Capacity => Generation.CapacityOf(tableBits);
 
-    /// <summary>Counts one hit on <paramref name="key"/> and returns the sliding estimate including it.</summary>
-    public double Hit(ulong key, long nowMs) => Estimate(key, nowMs, add: true);
-
-    /// <summary>The sliding estimate for <paramref name="key"/> without counting a hit.</summary>
-    public double Peek(ulong key, long nowMs) => Estimate(key, nowMs, add: false);
-
     /// <summary>
-    /// This period's count plus the last period's, weighted by how much of it the sliding window still covers. A fixed
-    /// window would let a flood timed across its boundary through twice.
+    /// Counts one hit on <paramref name="key"/> and returns the sliding estimate including it: this period's count plus
+    /// the last period's, weighted by how much of it the sliding window still covers. A fixed window would let a flood
+    /// timed across its boundary through twice.
     /// </summary>
-    private double Estimate(ulong key, long nowMs, bool add)
+    public double Hit(ulong key, long nowMs)
     {
         var current = Roll(nowMs / _periodMs);
-        var count = add ? current.Add(key) : current.Get(key);
-        if (add && current.JustOverflowed)
+        var count = current.Add(key);
+        if (current.JustOverflowed)
         {
             current.JustOverflowed = false;
             Overflowed = true;

@@ -216,7 +216,7 @@ public sealed class AbuseGuardTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void A_source_held_for_its_burst_signs_again_once_the_sliding_minute_has_passed_and_counts_return_after_a_gap()
+    public void A_source_held_for_its_burst_signs_again_once_the_sliding_minute_has_passed_and_a_long_gap_starts_it_afresh()
     {
         var (guard, time, _) = NewGuard(perIpBurst: 2);
         var ip = IPAddress.Parse("198.51.100.9");

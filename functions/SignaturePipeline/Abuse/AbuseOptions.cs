@@ -11,15 +11,18 @@ public sealed class AbuseOptions
 {
     public const string Section = "Abuse";
 
-    /// <summary>Signatures from one IP to one petition per minute before the rest are held.</summary>
+    /// <summary>Signatures from one source (an IPv4 address, an IPv6 /64) to one petition per minute before the rest are held.</summary>
     [Range(1, 1_000_000)]
     public int PerIpBurst { get; set; } = 5;
 
-    /// <summary>Signatures from one IP to one petition per hour before the rest are held (a household, an office, a campus NAT).</summary>
+    /// <summary>Signatures from one source to one petition per hour before the rest are held (a household, an office, a campus NAT).</summary>
     [Range(1, 10_000_000)]
     public int PerIpPerHour { get; set; } = 30;
 
-    /// <summary>Signatures to one petition per minute, from everyone, before the rest are held. The UK record was about 2,000/min.</summary>
+    /// <summary>
+    /// Signatures to one petition per minute, from everyone. The UK record was about 2,000/min. Over it only the flood's
+    /// own sources are held where they can be told apart (see <see cref="AbuseGuard"/>).
+    /// </summary>
     [Range(1, 10_000_000)]
     public int PerPetitionPerMinute { get; set; } = 5_000;
 

@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.AspNetCore.Http;
+using SignaturePipeline.Abuse;
 using SignaturePipeline.Web.Http;
 
 namespace SignaturePipeline.Tests.Http;
@@ -70,5 +71,5 @@ public sealed class ClientIpTests
 
     [Fact]
     public void Azure_by_default_keys_on_the_connection_not_on_any_header() =>
-        Assert.False(new Abuse.AbuseOptions().TrustForwardedFor);
+        Assert.False(new AbuseOptions().TrustForwardedFor);
 }

@@ -6,14 +6,17 @@ namespace SignaturePipeline.Receipts;
 
 /// <summary>
 /// A receipt id names the queue message a signature travels in and its place there:
-/// <c>{batch:32 hex}{index:3 hex}{tag:8 hex}</c>. Receipts of one message share a table partition
+/// <c>{batch:32 hex}{index:3 hex}{tag:24 hex}</c>. Receipts of one message share a table partition
 /// (the batch), so the processor writes them in one transaction, and a lookup is one point read.
-/// The HMAC tag lets the receipt endpoint tell "still pending" from "never issued" without storage.
+/// The HMAC tag lets the receipt endpoint tell "still pending" from "never issued" without storage. It is 96 bits
+/// because the batch and index are not secret (a version-7 GUID starts with the time, and one message's receipts
+/// differ only in their index): the tag alone keeps a stranger from guessing a neighbour's receipt and learning
+/// whether, or as which supporter, they signed.
 /// </summary>
 public readonly record struct ReceiptId(string Batch, int Index, string Value)
 {
     public const int MaxIndex = 0xFFF;
-    private const int TagLength = 8;
+    private const int TagLength = 24;
     public const int Length = 32 + 3 + TagLength;
 
     public static string NewBatch() => Guid.CreateVersion7().ToString("N");

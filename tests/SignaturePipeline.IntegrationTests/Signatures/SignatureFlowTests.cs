@@ -6,6 +6,7 @@ using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using SignaturePipeline.IntegrationTests.Infrastructure;
 using SignaturePipeline.Petitions;
+using SignaturePipeline.Receipts;
 using SignaturePipeline.Signatures;
 using SignaturePipeline.Web.Http;
 using static SignaturePipeline.IntegrationTests.Infrastructure.PipelineClient;
@@ -377,7 +378,7 @@ public sealed class SignatureFlowTests(AzuriteFixture azurite) : IAsyncLifetime
     public async Task An_unknown_receipt_is_not_found_and_an_issued_one_is_pending_until_processed()
     {
         Assert.Equal(HttpStatusCode.NotFound, (await _client.GetAsync("/api/receipts/not-a-receipt")).StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, (await _client.GetAsync($"/api/receipts/{new string('a', 43)}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await _client.GetAsync($"/api/receipts/{new string('a', ReceiptId.Length)}")).StatusCode);
     }
 
     [Fact]

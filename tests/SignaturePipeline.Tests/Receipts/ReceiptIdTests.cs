@@ -31,4 +31,17 @@ public sealed class ReceiptIdTests
         var other = new Hmac(Options.Create(new PipelineOptions { SecretKey = "another-deployment-key" }));
         Assert.False(ReceiptId.TryParse(Key, ReceiptId.Create(other, ReceiptId.NewBatch(), 0).Value, out _));
     }
+
+    [Fact]
+    public void A_receipt_ids_secret_part_is_at_least_96_bits_so_a_neighbours_receipt_cannot_be_guessed()
+    {
+        var batch = ReceiptId.NewBatch();
+        var mine = ReceiptId.Create(Key, batch, 3).Value;
+        var neighbour = ReceiptId.Create(Key, batch, 4).Value;
+        // Batch and index are shared or predictable; what differs beyond them is the tag, in hex.
+        var tag = mine[(32 + 3)..];
+        Assert.True(tag.Length * 4 >= 96, $"{tag.Length * 4}-bit tag");
+        Assert.Equal(ReceiptId.Length, mine.Length);
+        Assert.NotEqual(tag, neighbour[(32 + 3)..]);
+    }
 }

@@ -33,9 +33,12 @@ public sealed class AzuriteProcess : IAsyncDisposable
     public int TablePort { get; }
     public int ProcessId => _process.Id;
 
-    public string ConnectionString =>
+    public string ConnectionString => ConnectionStringFor(BlobPort, QueuePort, TablePort);
+
+    /// <summary>The development account on loopback, on these ports.</summary>
+    public static string ConnectionStringFor(int blobPort, int queuePort, int tablePort) =>
         $"DefaultEndpointsProtocol=http;AccountName={AccountName};AccountKey={AccountKey};" +
-        $"BlobEndpoint=http://127.0.0.1:{BlobPort}/{AccountName};QueueEndpoint=http://127.0.0.1:{QueuePort}/{AccountName};TableEndpoint=http://127.0.0.1:{TablePort}/{AccountName};";
+        $"BlobEndpoint=http://127.0.0.1:{blobPort}/{AccountName};QueueEndpoint=http://127.0.0.1:{queuePort}/{AccountName};TableEndpoint=http://127.0.0.1:{tablePort}/{AccountName};";
 
     /// <summary>Starts Azurite and waits until all three services accept connections.</summary>
     /// <param name="root">The repository root, holding package.json and node_modules.</param>

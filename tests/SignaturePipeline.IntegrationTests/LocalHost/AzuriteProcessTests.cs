@@ -35,10 +35,13 @@ public sealed class AzuriteProcessTests
     {
         var location = Directory.CreateTempSubdirectory("detached-azurite-").FullName;
         var ports = new AzuritePorts(AzuriteProcess.FreePort(), AzuriteProcess.FreePort(), AzuriteProcess.FreePort());
+        var tables = new Azure.Data.Tables.TableServiceClient(AzuriteProcess.ConnectionStringFor(ports.Blob, ports.Queue, ports.Table));
         var azurite = await DetachedAzurite.StartAsync(AzuriteFixture.RepositoryRoot, location, ports, CancellationToken.None);
         try
         {
             Assert.True(ports.AllListening);
+            // Written just before the stop, well inside Azurite's autosave period: only a graceful stop saves it.
+            await tables.CreateTableIfNotExistsAsync("writtenjustbeforestop");
             // /proc/{pid}/stat: "pid (comm) state ppid pgrp session …": the leader of its own group and session.
             var stat = File.ReadAllText($"/proc/{azurite.ProcessId}/stat");
             var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
@@ -49,6 +52,10 @@ public sealed class AzuriteProcessTests
             Assert.False(DetachedAzurite.IsAlive(azurite.ProcessId));
             Assert.False(File.Exists(DetachedAzurite.PidFile(location)));
             Assert.Contains("Azurite Table service successfully closed", File.ReadAllText(DetachedAzurite.LogFile(location)), StringComparison.Ordinal);
+
+            azurite = await DetachedAzurite.StartAsync(AzuriteFixture.RepositoryRoot, location, ports, CancellationToken.None);
+            Assert.Contains(tables.Query(t => t.Name == "writtenjustbeforestop"), t => t.Name == "writtenjustbeforestop");
+            Assert.True(await azurite.StopAsync(TimeSpan.FromSeconds(20)));
         }
         finally
         {

@@ -8,7 +8,7 @@ namespace SignaturePipeline.LocalHost.Azurite;
 /// The local host's Azurite, run so that it outlives a crash of the host. Azurite keeps acknowledged writes in
 /// memory and saves them to disk every few seconds (LokiJS autosave), so if it died with the host, the signatures
 /// answered 202 in those seconds would be gone. A child in the host's process group dies with it whenever the
-/// group is signalled: Ctrl+C, a closed terminal, an IDE's stop button, a supervisor's kill. So it runs in a
+/// group is signalled: Ctrl+C, a closed terminal, a supervisor's kill of the group. So it runs in a
 /// session of its own (<c>setsid</c>), writes to a log file rather than to a pipe the host owns, and its pid is
 /// recorded beside its data so the next start reuses it. Stopping sends SIGTERM, on which Azurite saves, and
 /// waits for it to exit.

@@ -79,7 +79,7 @@ public sealed class HostProcess : IAsyncDisposable
         Append($"--- host {_name} killed");
     }
 
-    /// <summary>SIGKILL to the host's whole process group, as a terminal, an IDE or a supervisor kills a job: whatever
+    /// <summary>SIGKILL to the host's whole process group, as a terminal or a supervisor kills a job: whatever
     /// the host started in its own group dies with it.</summary>
     public void KillProcessGroup()
     {

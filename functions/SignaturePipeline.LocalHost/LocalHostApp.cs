@@ -34,6 +34,7 @@ public static class LocalHostApp
 
         var services = builder.Services;
         // Azurite first: hosted services start in order, and the pipeline creates its tables on start.
+        services.AddOptions<AzuriteOptions>().Bind(builder.Configuration.GetSection(AzuriteOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddHostedService<AzuriteLauncher>();
         services.AddSignaturePipeline(builder.Configuration);
         services.AddSignaturePipelineHttp();

@@ -6,8 +6,9 @@ namespace SignaturePipeline.LocalHost.Azurite;
 
 /// <summary>
 /// Runs Azurite (npm azurite, pinned in the repository's package.json) as a child process: real Blob, Queue
-/// and Table services on loopback. The local host keeps its data on disk; tests and the benchmark use free
-/// ports and memory only.
+/// and Table services on loopback, for tests and the benchmark (free ports, usually in memory). It shares their
+/// process group, so it dies with a test run that is stopped. The local host runs its own through
+/// <see cref="DetachedAzurite"/> instead, which outlives a crash of the host.
 /// </summary>
 public sealed class AzuriteProcess : IAsyncDisposable
 {
@@ -32,9 +33,12 @@ public sealed class AzuriteProcess : IAsyncDisposable
     public int TablePort { get; }
     public int ProcessId => _process.Id;
 
-    public string ConnectionString =>
+    public string ConnectionString => ConnectionStringFor(BlobPort, QueuePort, TablePort);
+
+    /// <summary>The development account on loopback, on these ports.</summary>
+    public static string ConnectionStringFor(int blobPort, int queuePort, int tablePort) =>
         $"DefaultEndpointsProtocol=http;AccountName={AccountName};AccountKey={AccountKey};" +
-        $"BlobEndpoint=http://127.0.0.1:{BlobPort}/{AccountName};QueueEndpoint=http://127.0.0.1:{QueuePort}/{AccountName};TableEndpoint=http://127.0.0.1:{TablePort}/{AccountName};";
+        $"BlobEndpoint=http://127.0.0.1:{blobPort}/{AccountName};QueueEndpoint=http://127.0.0.1:{queuePort}/{AccountName};TableEndpoint=http://127.0.0.1:{tablePort}/{AccountName};";
 
     /// <summary>Starts Azurite and waits until all three services accept connections.</summary>
     /// <param name="root">The repository root, holding package.json and node_modules.</param>
@@ -77,24 +81,7 @@ public sealed class AzuriteProcess : IAsyncDisposable
             start.ArgumentList.Add("--cpu-prof");
             start.ArgumentList.Add("--cpu-prof-dir=" + profiles);
         }
-        foreach (var arg in new[]
-        {
-            Path.Combine(root, "node_modules", "azurite", "dist", "src", "azurite.js"),
-            "--blobHost", "127.0.0.1", "--queueHost", "127.0.0.1", "--tableHost", "127.0.0.1",
-            "--blobPort", blobPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "--queuePort", queuePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "--tablePort", tablePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            // The SDKs default to a service version newer than Azurite 3.37 knows.
-            "--skipApiVersionCheck", "--disableTelemetry", "--silent",
-        })
-            start.ArgumentList.Add(arg);
-        if (location is null) start.ArgumentList.Add("--inMemoryPersistence");
-        else
-        {
-            Directory.CreateDirectory(location);
-            start.ArgumentList.Add("--location");
-            start.ArgumentList.Add(location);
-        }
+        foreach (var arg in Arguments(root, location, blobPort, queuePort, tablePort)) start.ArgumentList.Add(arg);
 
         var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start node for Azurite.");
         var errors = new System.Text.StringBuilder();
@@ -130,6 +117,29 @@ public sealed class AzuriteProcess : IAsyncDisposable
             await Task.Delay(100, ct).ConfigureAwait(false);
         }
         return azurite;
+    }
+
+    /// <summary>node's arguments: Azurite on loopback, on these ports, with data in <paramref name="location"/> (null: in memory).</summary>
+    internal static List<string> Arguments(string root, string? location, int blobPort, int queuePort, int tablePort)
+    {
+        var arguments = new List<string>
+        {
+            Path.Combine(root, "node_modules", "azurite", "dist", "src", "azurite.js"),
+            "--blobHost", "127.0.0.1", "--queueHost", "127.0.0.1", "--tableHost", "127.0.0.1",
+            "--blobPort", blobPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--queuePort", queuePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--tablePort", tablePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            // The SDKs default to a service version newer than Azurite 3.37 knows.
+            "--skipApiVersionCheck", "--disableTelemetry", "--silent",
+        };
+        if (location is null) arguments.Add("--inMemoryPersistence");
+        else
+        {
+            Directory.CreateDirectory(location);
+            arguments.Add("--location");
+            arguments.Add(location);
+        }
+        return arguments;
     }
 
     /// <summary>Installs the pinned Azurite with <c>npm ci</c> when a fresh clone has no node_modules yet.</summary>

@@ -38,9 +38,6 @@ public sealed class StorageConnection
 
     public bool UsesIdentity => Credential is not null;
 
-    public bool IsDevelopmentStorage =>
-        ConnectionString is not null && ConnectionString.Contains("UseDevelopmentStorage=true", StringComparison.OrdinalIgnoreCase);
-
     public static StorageConnection FromConfiguration(IConfiguration configuration)
     {
         var value = configuration[SettingName];

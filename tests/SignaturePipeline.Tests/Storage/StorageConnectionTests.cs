@@ -12,10 +12,9 @@ public sealed class StorageConnectionTests
         new ConfigurationBuilder().AddInMemoryCollection(values.Select(v => new KeyValuePair<string, string?>(v.Key, v.Value))).Build();
 
     [Fact]
-    public void A_connection_string_is_used_as_it_is_and_Azurite_is_recognised()
+    public void A_connection_string_is_used_as_it_is()
     {
         var storage = StorageConnection.FromConfiguration(Config(("AzureWebJobsStorage", "UseDevelopmentStorage=true")));
-        Assert.True(storage.IsDevelopmentStorage);
         Assert.False(storage.UsesIdentity);
         Assert.Equal("devstoreaccount1", storage.CreateTableServiceClient().AccountName);
     }

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using Azure.Data.Tables;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SignaturePipeline.Email;
@@ -33,7 +32,6 @@ public sealed class MilestoneNotifier(
     SignatureStore signatures,
     MilestoneStore milestones,
     EmailSender email,
-    TableServiceClient tables,
     Operations.TimerRunLog timerRuns,
     IOptions<PipelineOptions> pipelineOptions,
     TimeProvider clock,
@@ -56,7 +54,6 @@ public sealed class MilestoneNotifier(
     public const int MaxComments = 5;
     public static readonly TimeSpan CommentWindow = TimeSpan.FromDays(7);
 
-    private readonly TableClient _signatures = tables.GetTableClient(TableNames.Signatures);
     private readonly ConcurrentDictionary<string, string> _snapshotWritten = new(StringComparer.Ordinal);
 
     public static string IdempotencyKey(string petitionId, int threshold, int generation = 0) =>
@@ -200,19 +197,9 @@ public sealed class MilestoneNotifier(
     /// </summary>
     private async Task<IReadOnlyList<SupporterComment>> RecentCommentsAsync(string petitionId, DateTimeOffset since, CancellationToken ct)
     {
-        var pages = Enumerable.Range(0, signatures.ShardCount).Select(async shard =>
-        {
-            var pk = SignatureStore.PartitionKeyOf(petitionId, shard);
-            var filter = TableClient.CreateQueryFilter(
-                $"PartitionKey eq {pk} and RowKey ge {SignatureStore.SignatureRowPrefix} and RowKey lt {"s`"} and SignedAt ge {since} and Comment ne {""}");
-            await foreach (var page in _signatures.QueryAsync<TableEntity>(filter, maxPerPage: 20, select: ["Comment", "State", "SignedAt"], cancellationToken: ct)
-                               .AsPages().ConfigureAwait(false))
-                return page.Values;
-            return (IReadOnlyList<TableEntity>)[];
-        });
-        var rows = (await Task.WhenAll(pages).ConfigureAwait(false)).SelectMany(r => r);
-        return rows
-            .Select(r => new SupporterComment(r.GetString("Comment") ?? "", r.GetString("State"), r.GetDateTimeOffset("SignedAt") ?? default))
+        var comments = await signatures.RecentCommentsAsync(petitionId, since, perShard: 20, ct).ConfigureAwait(false);
+        return comments
+            .Select(c => new SupporterComment(c.Text, c.State, c.SignedAt))
             .Where(c => !string.IsNullOrWhiteSpace(c.Text))
             .OrderByDescending(c => c.SignedAt)
             .Take(MaxComments)

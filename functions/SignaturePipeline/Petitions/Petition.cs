@@ -50,9 +50,3 @@ public sealed record Petition
     public bool AllowsOrigin(string origin) =>
         AllowedOrigins.Any(o => o == "*" || string.Equals(o, origin, StringComparison.OrdinalIgnoreCase));
 }
-
-/// <summary>The exact count of a petition: the sum of its shard counters.</summary>
-public sealed record PetitionCounts(long Total, IReadOnlyDictionary<string, long> ByState)
-{
-    public static readonly PetitionCounts Zero = new(0, new Dictionary<string, long>());
-}

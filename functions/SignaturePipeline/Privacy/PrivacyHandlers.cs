@@ -61,21 +61,19 @@ public sealed class PrivacyHandlers(
         foreach (var column in ExportColumns) csv.WriteField(column);
         await csv.EndRecordAsync(ct).ConfigureAwait(false);
         long rows = 0;
-        await foreach (var row in signatures.QueryRowsAsync(petitionId,
-            ["FirstName", "LastName", "Email", "OptIn", "City", "State", "PostalCode", "SignedAt", "ConfirmedAt", "Comment"], ct).ConfigureAwait(false))
+        await foreach (var row in signatures.QueryForExportAsync(petitionId, ct).ConfigureAwait(false))
         {
             if (row.Status != SignatureRowStatus.Counted) continue;
-            var e = row.Entity;
-            csv.WriteField(e.GetString("FirstName"));
-            csv.WriteField(e.GetString("LastName"));
-            csv.WriteField(e.GetBoolean("OptIn") == true ? e.GetString("Email") : "");
-            csv.WriteField(e.GetString("City"));
-            csv.WriteField(e.GetString("State"));
-            csv.WriteField(e.GetString("PostalCode"));
-            csv.WriteField(e.GetDateTimeOffset("SignedAt")?.UtcDateTime.ToString("o", CultureInfo.InvariantCulture));
-            csv.WriteField(e.GetDateTimeOffset("ConfirmedAt")?.UtcDateTime.ToString("o", CultureInfo.InvariantCulture));
+            csv.WriteField(row.FirstName);
+            csv.WriteField(row.LastName);
+            csv.WriteField(row.OptIn ? row.Email : "");
+            csv.WriteField(row.City);
+            csv.WriteField(row.State);
+            csv.WriteField(row.PostalCode);
+            csv.WriteField(row.SignedAt?.UtcDateTime.ToString("o", CultureInfo.InvariantCulture));
+            csv.WriteField(row.ConfirmedAt?.UtcDateTime.ToString("o", CultureInfo.InvariantCulture));
             csv.WriteField("counted");
-            csv.WriteField(e.GetString("Comment"));
+            csv.WriteField(row.Comment);
             await csv.EndRecordAsync(ct).ConfigureAwait(false);
             rows++;
         }
@@ -91,19 +89,18 @@ public sealed class PrivacyHandlers(
     {
         var now = clock.GetUtcNow();
         var targets = new List<(int Shard, string RowKey)>();
-        await foreach (var row in signatures.QueryRowsAsync(petitionId, ["AnonymisedAt"], ct).ConfigureAwait(false))
-            if (row.Status != SignatureRowStatus.Removed && row.Entity.GetDateTimeOffset("AnonymisedAt") is null) targets.Add((row.Shard, row.RowKey));
+        await foreach (var row in signatures.QueryForAnonymisationAsync(petitionId, ct).ConfigureAwait(false))
+            if (row.Status != SignatureRowStatus.Removed && row.AnonymisedAt is null) targets.Add((row.Shard, row.RowKey));
         var done = 0;
         foreach (var (shard, rowKey) in targets)
         {
             var result = await signatures.TransitionAsync(petitionId, shard, rowKey, row =>
-                row.Status == SignatureRowStatus.Removed || row.Entity.GetDateTimeOffset("AnonymisedAt") is not null ? null
-                    : new RowChange(row.Status, new Dictionary<string, object?> { ["AnonymisedAt"] = now }, ErasePersonalData: true), ct).ConfigureAwait(false);
+                row.Status == SignatureRowStatus.Removed || row.AnonymisedAt is not null ? null : RowChange.Anonymise(row.Status, now), ct).ConfigureAwait(false);
             if (result.Outcome == TransitionOutcome.Changed) done++;
         }
         for (var shard = 0; shard < signatures.ShardCount; shard++)
             await foreach (var outbox in signatures.ListOutboxAsync(petitionId, shard, ct).ConfigureAwait(false))
-                await signatures.DeleteOutboxAsync(outbox, ct).ConfigureAwait(false);
+                await signatures.DeleteOutboxAsync(petitionId, shard, outbox, ct).ConfigureAwait(false);
         logger.LogInformation("Anonymised {Rows} signatures of {PetitionId}", done, petitionId);
         return done;
     }

@@ -87,7 +87,7 @@ public sealed class ReceiptStore(TableServiceClient tables, Hmac hmac, TimeProvi
         {
             await _receipts.SubmitTransactionAsync(rows.Select(r => new TableTransactionAction(TableTransactionActionType.Add,
                 RowEntity(partition, r.Batch, r.Items, r.Now))), CancellationToken.None).ConfigureAwait(false);
-            Operations.PipelineMetrics.Transaction(TableNames.Receipts, rows.Count);
+            PipelineMetrics.Transaction(TableNames.Receipts, rows.Count);
         }
         catch (TableTransactionFailedException e) when (e.Status == 409)
         {

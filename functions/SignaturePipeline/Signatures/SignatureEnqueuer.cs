@@ -100,7 +100,7 @@ public sealed class SignatureEnqueuer : IAsyncDisposable
         try
         {
             await _queue.SendMessageAsync(new BinaryData(body.AsMemory(0, offset))).ConfigureAwait(false);
-            Operations.PipelineMetrics.SignaturesPerMessage.Record(batch.Count);
+            PipelineMetrics.SignaturesPerMessage.Record(batch.Count);
             for (var i = 0; i < batch.Count; i++)
                 batch[i].Done.TrySetResult(ReceiptId.Create(_hmac, batchId, i).Value);
         }

@@ -143,7 +143,8 @@ public sealed class SignatureProcessor(
         List<(Petition, int, string)> mail, CancellationToken ct)
     {
         if (!petition.RequireConfirmation || item.Flag == Abuse.AbuseFlags.Honeypot) return Duplicate(item, valid);
-        await signatures.AddOutboxAsync(petition.Id, shard, item.ReceiptId, Confirmation.SignerMailKinds.AlreadySigned, item.ReceiptId, rowKey, valid.Email, item.Signature.Lang, clock.GetUtcNow(), ct).ConfigureAwait(false);
+        await signatures.AddOutboxAsync(petition.Id, shard,
+            new OutboxRow(item.ReceiptId, Confirmation.SignerMailKinds.AlreadySigned, item.ReceiptId, rowKey, valid.Email, item.Signature.Lang, clock.GetUtcNow()), ct).ConfigureAwait(false);
         mail.Add((petition, shard, item.ReceiptId));
         return new Receipt(item.ReceiptId, item.PetitionId, ReceiptStatus.PendingConfirmation, State: valid.State) { Recorded = ReceiptStatus.Duplicate };
     }

@@ -126,7 +126,7 @@ public sealed class ConfirmationTests(AzuriteFixture azurite) : IAsyncLifetime
 
         var store = _h.Host.Services.GetRequiredService<SignatureStore>();
         var rows = new List<SignatureRow>();
-        await foreach (var row in store.QueryRowsAsync(petition, null, CancellationToken.None)) rows.Add(row);
+        await foreach (var row in store.QueryRowsAsync(petition, CancellationToken.None)) rows.Add(row);
         var tombstone = Assert.Single(rows);
         Assert.Equal(SignatureRowStatus.Removed, tombstone.Status);
         Assert.Equal("NY", tombstone.State);

@@ -72,7 +72,7 @@ public sealed class ProcessorTests(AzuriteFixture azurite) : IAsyncLifetime
         var withCity = Signer("c@example.org") with { City = "Brooklyn", Comment = "Families belong together." };
         await Processor.ProcessAsync(Message(petition, Signer("a@example.org"), withCity), CancellationToken.None);
 
-        var rows = await Store.QueryRowsAsync(petition, select: null, CancellationToken.None).ToListAsync();
+        var rows = await Store.QueryRowsAsync(petition, CancellationToken.None).ToListAsync();
         var bare = rows.Single(r => r.Entity.GetString("Email") == "a@example.org").Entity;
         Assert.DoesNotContain("City", bare.Keys);
         Assert.DoesNotContain("Comment", bare.Keys);
@@ -93,12 +93,12 @@ public sealed class ProcessorTests(AzuriteFixture azurite) : IAsyncLifetime
         using var listener = new System.Diagnostics.Metrics.MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
         {
-            if (instrument == SignaturePipeline.Operations.PipelineMetrics.OperationsPerTransaction) l.EnableMeasurementEvents(instrument);
+            if (instrument == SignaturePipeline.Storage.PipelineMetrics.OperationsPerTransaction) l.EnableMeasurementEvents(instrument);
         };
         listener.SetMeasurementEventCallback<int>((_, value, tags, _) =>
         {
             string? table = null;
-            foreach (var tag in tags) if (tag.Key == SignaturePipeline.Operations.PipelineMetrics.TableTag) table = tag.Value as string;
+            foreach (var tag in tags) if (tag.Key == SignaturePipeline.Storage.PipelineMetrics.TableTag) table = tag.Value as string;
             // Other tests run at the same time: keep only this petition's shards, told apart by the row count below.
             lock (measured) measured.Add((value, table));
         });

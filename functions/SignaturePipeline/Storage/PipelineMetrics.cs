@@ -1,6 +1,6 @@
 using System.Diagnostics.Metrics;
 
-namespace SignaturePipeline.Operations;
+namespace SignaturePipeline.Storage;
 
 /// <summary>
 /// How well the group commits group, as metrics (meter <see cref="MeterName"/>): signatures per queue message and

@@ -3,12 +3,12 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using SignaturePipeline.Web.Deliveries;
-using SignaturePipeline.Web.Operations;
 using SignaturePipeline.Web.Embed;
+using SignaturePipeline.Web.Intake;
+using SignaturePipeline.Web.Operations;
 using SignaturePipeline.Web.Pages;
 using SignaturePipeline.Web.Petitions;
 using SignaturePipeline.Web.Receipts;
-using SignaturePipeline.Web.Signatures;
 
 namespace SignaturePipeline.Web;
 

@@ -103,15 +103,13 @@ public sealed partial class FunctionsAppTests
     public void Timers_read_the_same_schedule_settings_as_the_local_host()
     {
         var timers = File.ReadAllText(Path.Combine(AppFolder, "TimerFunctions.cs"));
-        Assert.Contains($"[TimerTrigger(\"%{SignaturePipeline.Milestones.MilestoneNotifier.ScheduleSetting}%\")]", timers);
-        Assert.Contains($"[Function({nameof(SignaturePipeline.Milestones.MilestoneNotifier)}.FunctionName)]", timers);
-        Assert.Contains($"[TimerTrigger(\"%{SignaturePipeline.Confirmation.SignerMailer.ScheduleSetting}%\")]", timers);
-        Assert.Contains($"[TimerTrigger(\"%{SignaturePipeline.Privacy.PrivacyHandlers.RetentionScheduleSetting}%\")]", timers);
-        Assert.Contains($"[TimerTrigger(\"%{SignaturePipeline.Deliveries.DeliveryCompiler.ScheduleSetting}%\")]", timers);
-        Assert.Contains($"[Function({nameof(SignaturePipeline.Deliveries.DeliveryCompiler)}.FunctionName)]", timers);
-        Assert.Equal("CompileWeeklyDeliveries", SignaturePipeline.Deliveries.DeliveryCompiler.FunctionName);
-        Assert.Contains($"[TimerTrigger(\"%{SignaturePipeline.Deliveries.DeliveryCompiler.FinishScheduleSetting}%\")]", timers);
-        Assert.Contains($"[Function({nameof(SignaturePipeline.Deliveries.DeliveryCompiler)}.FinishFunctionName)]", timers);
+        // Each constant is spelled as its value, so the adapter's attribute names the catalogue entry.
+        foreach (var timer in SignaturePipeline.Timers.PipelineTimers.All)
+        {
+            Assert.Contains($"[Function({nameof(SignaturePipeline.Timers.PipelineTimers)}.{timer.Name})]", timers);
+            Assert.Contains($"[TimerTrigger(\"%{timer.ScheduleSetting}%\")]", timers);
+        }
+        Assert.Equal("CompileWeeklyDeliveries", SignaturePipeline.Timers.PipelineTimers.CompileWeeklyDeliveries);
     }
 
     [Fact]
@@ -140,7 +138,7 @@ public sealed partial class FunctionsAppTests
     {
         using var host = JsonDocument.Parse(File.ReadAllText(Path.Combine(AppFolder, "host.json")));
         var queues = host.RootElement.GetProperty("extensions").GetProperty("queues");
-        Assert.Equal(SignaturePipeline.Signatures.SignatureProcessor.MaxDequeueCount, queues.GetProperty("maxDequeueCount").GetInt32());
+        Assert.Equal(SignaturePipeline.Intake.SignatureProcessor.MaxDequeueCount, queues.GetProperty("maxDequeueCount").GetInt32());
         Assert.Equal("base64", queues.GetProperty("messageEncoding").GetString());
         // Routes spell "api/" themselves (see host.json.md), so the pages can live outside it.
         Assert.Equal("", host.RootElement.GetProperty("extensions").GetProperty("http").GetProperty("routePrefix").GetString());

@@ -4,6 +4,7 @@ using SignaturePipeline.Email;
 using SignaturePipeline.Petitions;
 using SignaturePipeline.Security;
 using SignaturePipeline.Signatures;
+using SignaturePipeline.Timers;
 
 namespace SignaturePipeline.Confirmation;
 
@@ -20,22 +21,18 @@ public sealed class SignerMailer(
     PetitionStore petitions,
     EmailSender email,
     Hmac hmac,
-    Operations.TimerRunLog timerRuns,
+    TimerRunLog timerRuns,
     IOptions<ConfirmationOptions> options,
     IOptions<PipelineOptions> pipeline,
     TimeProvider clock,
     ILogger<SignerMailer> logger)
 {
-    public const string FunctionName = "SendSignerEmails";
-    public const string ScheduleSetting = "SendSignerEmailsSchedule";
-    public const string DefaultSchedule = "0 */2 * * * *";
-
     /// <summary>The sweep leaves fresh rows to the processor that wrote them, which sends at once.</summary>
     public static readonly TimeSpan SweepGrace = TimeSpan.FromMinutes(1);
 
     public static string IdempotencyKey(OutboxRow outbox) => $"{outbox.Kind}:{outbox.Key}";
 
-    public Uri BaseUrl => new((string.IsNullOrWhiteSpace(pipeline.Value.PublicBaseUrl) ? Milestones.MilestoneNotifier.DefaultPublicBaseUrl : pipeline.Value.PublicBaseUrl.TrimEnd('/')) + "/");
+    public Uri BaseUrl => new(pipeline.Value.PublicBaseUrlOr(PipelineOptions.LocalHostBaseUrl) + "/");
 
     public Uri ConfirmLink(string petitionId, int shard, string rowKey)
     {
@@ -96,7 +93,7 @@ public sealed class SignerMailer(
                     if (outbox.CreatedAt <= cutoff && await SendAsync(petition, shard, outbox, ct).ConfigureAwait(false))
                         sent++;
         logger.LogInformation("Signer email sweep sent {Sent} emails", sent);
-        await timerRuns.RecordAsync(FunctionName, ct).ConfigureAwait(false);
+        await timerRuns.RecordAsync(PipelineTimers.SendSignerEmails, ct).ConfigureAwait(false);
         return sent;
     }
 }

@@ -5,6 +5,7 @@ using SignaturePipeline.Email;
 using SignaturePipeline.Petitions;
 using SignaturePipeline.Signatures;
 using SignaturePipeline.Storage;
+using SignaturePipeline.Timers;
 
 namespace SignaturePipeline.Milestones;
 
@@ -32,15 +33,11 @@ public sealed class MilestoneNotifier(
     SignatureStore signatures,
     MilestoneStore milestones,
     EmailSender email,
-    Operations.TimerRunLog timerRuns,
+    TimerRunLog timerRuns,
     IOptions<PipelineOptions> pipelineOptions,
     TimeProvider clock,
     ILogger<MilestoneNotifier> logger)
 {
-    public const string FunctionName = "SendMilestoneEmails";
-    public const string ScheduleSetting = "SendMilestoneEmailsSchedule";
-    public const string DefaultSchedule = "0 */5 * * * *";
-    public const string DefaultPublicBaseUrl = "http://localhost:7071";
 
     /// <summary>
     /// How long a crashed run's claim holds a milestone back. A live run renews it every third of this while it gathers
@@ -79,7 +76,7 @@ public sealed class MilestoneNotifier(
         }
         logger.LogInformation("Milestone run {Run}: {Petitions} petitions, {Recorded} recorded, {Sent} sent, {Covered} covered, {Failed} failed, {Busy} busy elsewhere",
             run, summary.Petitions, summary.Recorded, summary.Sent, summary.Covered, summary.Failed, summary.Busy);
-        await timerRuns.RecordAsync(FunctionName, ct).ConfigureAwait(false);
+        await timerRuns.RecordAsync(PipelineTimers.SendMilestoneEmails, ct).ConfigureAwait(false);
         return summary;
     }
 
@@ -178,7 +175,7 @@ public sealed class MilestoneNotifier(
     {
         var recent = await RecentAsync(petition.Id, counts.Total, now, ct).ConfigureAwait(false);
         var comments = await RecentCommentsAsync(petition.Id, now - CommentWindow, ct).ConfigureAwait(false);
-        var baseUrl = string.IsNullOrWhiteSpace(pipelineOptions.Value.PublicBaseUrl) ? DefaultPublicBaseUrl : pipelineOptions.Value.PublicBaseUrl.TrimEnd('/');
+        var baseUrl = pipelineOptions.Value.PublicBaseUrlOr(PipelineOptions.LocalHostBaseUrl);
         var link = new Uri($"{baseUrl}/petitions/{Uri.EscapeDataString(petition.Id)}");
         return new MilestoneFacts(petition, threshold, counts.Total, counts.ByState, recent, comments, link, now);
     }

@@ -38,7 +38,7 @@ public sealed record Petition
 
     /// <summary>
     /// A signature counts only once its signer clicks the link in the confirmation email. False for petitions stored
-    /// before issue 8 (they counted at once and keep doing so); <see cref="PetitionDefinition"/> makes it true for new ones.
+    /// before confirmation existed (they counted at once and keep doing so); <see cref="PetitionDefinition"/> makes it true for new ones.
     /// </summary>
     public bool RequireConfirmation { get; init; }
     public DateTimeOffset CreatedAt { get; init; }

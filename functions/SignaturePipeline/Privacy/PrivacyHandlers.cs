@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SignaturePipeline.Petitions;
 using SignaturePipeline.Signatures;
+using SignaturePipeline.Timers;
 
 namespace SignaturePipeline.Privacy;
 
@@ -18,15 +19,11 @@ public sealed class PrivacyHandlers(
     CanonicalEmailRules emailRules,
     PetitionStore petitions,
     SignatureStore signatures,
-    Operations.TimerRunLog timerRuns,
+    TimerRunLog timerRuns,
     IOptions<PrivacyOptions> options,
     TimeProvider clock,
     ILogger<PrivacyHandlers> logger)
 {
-    public const string RetentionFunctionName = "AnonymiseClosedPetitions";
-    public const string RetentionScheduleSetting = "AnonymiseClosedPetitionsSchedule";
-    public const string DefaultRetentionSchedule = "0 30 3 * * *";
-
     /// <summary>
     /// An erasure request (GDPR art. 17) by email: the row key is computed from the canonical email, exactly as at
     /// signing, so no scan and no stored clear-text lookup is needed. The signature leaves the count and a PII-free
@@ -116,7 +113,7 @@ public sealed class PrivacyHandlers(
             count++;
             rows += await AnonymiseAsync(petition.Id, ct).ConfigureAwait(false);
         }
-        await timerRuns.RecordAsync(RetentionFunctionName, ct).ConfigureAwait(false);
+        await timerRuns.RecordAsync(PipelineTimers.AnonymiseClosedPetitions, ct).ConfigureAwait(false);
         return new RetentionSummary(count, rows);
     }
 }

@@ -22,9 +22,18 @@ public sealed partial class SignatureStore
     /// </summary>
     public static readonly TimeSpan CommitDeadline = TimeSpan.FromMinutes(1);
 
-    public sealed record Pending(QueuedSignature Queued, ValidSignature Signature, int Shard, string RowKey,
+    /// <summary>
+    /// A signature to commit: its receipt, its fields, when it was signed, its key, the status it is stored with, and the
+    /// kind of email its outbox row asks for (none when null). <see cref="Flag"/> (why it is held), <see cref="IpHash"/>
+    /// and <see cref="Lang"/> are stored as given.
+    /// </summary>
+    public sealed record Pending(string ReceiptId, ValidSignature Signature, DateTimeOffset SignedAt, int Shard, string RowKey,
         SignatureRowStatus Status = SignatureRowStatus.Counted, string? MailKind = null)
     {
+        public string? Flag { get; init; }
+        public string? IpHash { get; init; }
+        public string? Lang { get; init; }
+
         /// <summary>Rows this signature adds to its transaction: itself, and its outbox row when it has an email to send.</summary>
         internal int Operations => MailKind is null ? 1 : 2;
     }
@@ -40,7 +49,7 @@ public sealed partial class SignatureStore
     public async Task<IReadOnlyDictionary<string, CommitOutcome>> CommitShardAsync(string petitionId, int shard, IReadOnlyList<Pending> items, CancellationToken ct)
     {
         var outcomes = await ShardCommits.SubmitAsync(PartitionKeyOf(petitionId, shard), items, ct).ConfigureAwait(false);
-        return items.Zip(outcomes).ToDictionary(x => x.First.Queued.ReceiptId, x => x.Second, StringComparer.Ordinal);
+        return items.Zip(outcomes).ToDictionary(x => x.First.ReceiptId, x => x.Second, StringComparer.Ordinal);
     }
 
     // A second signature of the same person waits for the next transaction, where it meets a 409.
@@ -51,7 +60,7 @@ public sealed partial class SignatureStore
         () => new(MaxInsertsPerTransaction, p => p.Operations, p => p.RowKey, async (partitionKey, chunk) =>
         {
             var outcomes = await CommitChunkAsync(partitionKey, chunk.ToList()).ConfigureAwait(false);
-            return chunk.Select(p => outcomes[p.Queued.ReceiptId]).ToList();
+            return chunk.Select(p => outcomes[p.ReceiptId]).ToList();
         }, TimeSpan.FromMilliseconds(options.Value.CommitLingerMilliseconds), clock));
 
     /// <summary>
@@ -105,13 +114,13 @@ public sealed partial class SignatureStore
                     updated.ETag = response.Value[^1].Headers.ETag ?? default;
                     _counters[partitionKey] = updated;
                 }
-                foreach (var p in remaining) outcomes[p.Queued.ReceiptId] = CommitOutcome.Counted;
+                foreach (var p in remaining) outcomes[p.ReceiptId] = CommitOutcome.Counted;
                 remaining.Clear();
             }
             catch (TableTransactionFailedException e) when (e.Status == 409 && e.FailedTransactionActionIndex is int index && index < owners.Count)
             {
                 var failed = remaining[owners[index]];
-                outcomes[failed.Queued.ReceiptId] = await OutcomeOfExistingAsync(partitionKey, failed, ct).ConfigureAwait(false) ?? CommitOutcome.Duplicate;
+                outcomes[failed.ReceiptId] = await OutcomeOfExistingAsync(partitionKey, failed, ct).ConfigureAwait(false) ?? CommitOutcome.Duplicate;
                 remaining.Remove(failed);
             }
             catch (TableTransactionFailedException e) when (e.Status is 409 or 412)
@@ -139,7 +148,7 @@ public sealed partial class SignatureStore
         foreach (var p in remaining.ToList())
         {
             if (await OutcomeOfExistingAsync(partitionKey, p, ct).ConfigureAwait(false) is not { } outcome) continue;
-            outcomes[p.Queued.ReceiptId] = outcome;
+            outcomes[p.ReceiptId] = outcome;
             remaining.Remove(p);
         }
     }
@@ -152,7 +161,7 @@ public sealed partial class SignatureStore
     {
         var existing = await _table.GetEntityIfExistsAsync<TableEntity>(partitionKey, p.RowKey, cancellationToken: ct).ConfigureAwait(false);
         if (!existing.HasValue) return null;
-        return existing.Value!.GetString(SignatureColumns.ReceiptId) == p.Queued.ReceiptId ? CommitOutcome.AlreadyCounted : CommitOutcome.Duplicate;
+        return existing.Value!.GetString(SignatureColumns.ReceiptId) == p.ReceiptId ? CommitOutcome.AlreadyCounted : CommitOutcome.Duplicate;
     }
 
     /// <summary>
@@ -175,7 +184,7 @@ public sealed partial class SignatureStore
         var s = p.Signature;
         return WithoutNulls(new TableEntity(partitionKey, p.RowKey)
         {
-            [SignatureColumns.ReceiptId] = p.Queued.ReceiptId,
+            [SignatureColumns.ReceiptId] = p.ReceiptId,
             [SignatureColumns.FirstName] = s.FirstName,
             [SignatureColumns.LastName] = s.LastName,
             [SignatureColumns.Email] = s.Email,
@@ -185,12 +194,12 @@ public sealed partial class SignatureStore
             [SignatureColumns.Country] = s.Country,
             [SignatureColumns.Comment] = s.Comment,
             [SignatureColumns.OptIn] = s.OptIn,
-            [SignatureColumns.SignedAt] = p.Queued.ReceivedAt,
+            [SignatureColumns.SignedAt] = p.SignedAt,
             [SignatureColumns.Status] = StatusName(p.Status),
-            [SignatureColumns.Flag] = p.Queued.Flag,
-            [SignatureColumns.IpHash] = p.Queued.IpHash,
+            [SignatureColumns.Flag] = p.Flag,
+            [SignatureColumns.IpHash] = p.IpHash,
             // On the row as well as the outbox, so a fresh confirmation email asked for later is in the same language.
-            [SignatureColumns.Lang] = SignerLanguage.Normalize(p.Queued.Signature.Lang),
+            [SignatureColumns.Lang] = SignerLanguage.Normalize(p.Lang),
         });
     }
 

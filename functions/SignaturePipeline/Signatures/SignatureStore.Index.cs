@@ -44,7 +44,7 @@ public sealed partial class SignatureStore
     /// <summary>The delivery index row of the counted signatures of one transaction.</summary>
     private static TableEntity IndexRowOf(string partitionKey, IReadOnlyList<Pending> counted, DateTimeOffset countedAt) =>
         IndexedSigner.ToIndexEntity(partitionKey, IndexRowKeyOf(countedAt, counted[0].RowKey), countedAt,
-            counted.Select(p => IndexedSigner.From(p.Signature, p.Queued.ReceivedAt)));
+            counted.Select(p => IndexedSigner.From(p.Signature, p.SignedAt)));
 
     /// <summary>The index row's signers without the one <paramref name="row"/> describes; null when it is not listed there.</summary>
     private static List<IndexedSigner>? WithoutSigner(TableEntity indexRow, SignatureRow row)

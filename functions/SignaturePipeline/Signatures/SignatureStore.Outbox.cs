@@ -21,7 +21,7 @@ public sealed record OutboxRow(string Key, string Kind, string ReceiptId, string
 
     /// <summary>The outbox row of a signature committed in the same transaction.</summary>
     internal static OutboxRow Of(SignatureStore.Pending p, string kind) =>
-        new(p.Queued.ReceiptId, kind, p.Queued.ReceiptId, p.RowKey, p.Signature.Email, p.Queued.Signature.Lang, p.Queued.ReceivedAt);
+        new(p.ReceiptId, kind, p.ReceiptId, p.RowKey, p.Signature.Email, p.Lang, p.SignedAt);
 
     /// <summary>The one spelling of an outbox row.</summary>
     internal TableEntity ToEntity(string partitionKey) => SignatureStore.WithoutNulls(new(partitionKey, SignatureStore.OutboxRowPrefix + Key)

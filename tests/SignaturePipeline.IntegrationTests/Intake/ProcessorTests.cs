@@ -3,6 +3,7 @@ using Azure.Data.Tables;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using SignaturePipeline.Intake;
 using SignaturePipeline.IntegrationTests.Infrastructure;
 using SignaturePipeline.LocalHost.Azurite;
 using SignaturePipeline.Petitions;
@@ -11,7 +12,7 @@ using SignaturePipeline.Security;
 using SignaturePipeline.Signatures;
 using SignaturePipeline.Storage;
 
-namespace SignaturePipeline.IntegrationTests.Signatures;
+namespace SignaturePipeline.IntegrationTests.Intake;
 
 /// <summary>The queue function on its own, through the production registration, against real Azurite.</summary>
 [Collection(AzuriteGroup.Name)]
@@ -128,7 +129,7 @@ public sealed class ProcessorTests(AzuriteFixture azurite) : IAsyncLifetime
         SignatureRules.Validate(item.Signature, out var valid);
         var (shard, rowKey) = Store.KeyOf(petition, valid!.CanonicalEmail);
         // The first attempt got as far as the transaction, then the process died.
-        await Store.CommitShardAsync(petition, shard, [new SignatureStore.Pending(item, valid, shard, rowKey)], CancellationToken.None);
+        await Store.CommitShardAsync(petition, shard, [new SignatureStore.Pending(item.ReceiptId, valid, item.ReceivedAt, shard, rowKey)], CancellationToken.None);
         Assert.Equal(ReceiptStatus.Pending, (await Receipts.GetAsync(item.ReceiptId, CancellationToken.None))!.Status);
 
         await Processor.ProcessAsync(message.Serialize(), "m2", 2, CancellationToken.None);

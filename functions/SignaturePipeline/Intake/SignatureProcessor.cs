@@ -59,12 +59,12 @@ public sealed class SignatureProcessor(
                 ?? await petitions.ReadAsync(item.PetitionId, ct).ConfigureAwait(false);
             if (petition is null)
             {
-                results.Add(new Receipt(item.ReceiptId, item.PetitionId, ReceiptStatus.Rejected, "petition_not_found", null, "This petition does not exist."));
+                results.Add(new Receipt(item.ReceiptId, item.PetitionId, ReceiptStatus.Rejected, ReasonCodes.PetitionNotFound, null, "This petition does not exist."));
                 continue;
             }
             if (!petition.IsOpen)
             {
-                results.Add(new Receipt(item.ReceiptId, item.PetitionId, ReceiptStatus.Rejected, "petition_closed", null, "This petition is no longer collecting signatures."));
+                results.Add(new Receipt(item.ReceiptId, item.PetitionId, ReceiptStatus.Rejected, ReasonCodes.PetitionClosed, null, "This petition is no longer collecting signatures."));
                 continue;
             }
             var errors = SignatureRules.Validate(item.Signature, out var valid, emailRules);

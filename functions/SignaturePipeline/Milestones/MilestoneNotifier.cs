@@ -196,7 +196,6 @@ public sealed class MilestoneNotifier(
     {
         var comments = await signatures.RecentCommentsAsync(petitionId, since, perShard: 20, ct).ConfigureAwait(false);
         return comments
-            .Select(c => new SupporterComment(c.Text, c.State, c.SignedAt))
             .Where(c => !string.IsNullOrWhiteSpace(c.Text))
             .OrderByDescending(c => c.SignedAt)
             .Take(MaxComments)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Azure;
 using Azure.Data.Tables;
 
@@ -77,7 +78,7 @@ public sealed partial class SignatureStore
     }
 
     /// <summary>Unsent signer emails of one shard: a partition range query, for the sweep that retries failed sends.</summary>
-    public async IAsyncEnumerable<OutboxRow> ListOutboxAsync(string petitionId, int shard, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    public async IAsyncEnumerable<OutboxRow> ListOutboxAsync(string petitionId, int shard, [EnumeratorCancellation] CancellationToken ct)
     {
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {PartitionKeyOf(petitionId, shard)} and RowKey ge {OutboxRowPrefix} and RowKey lt {OutboxRowEnd}");
         await foreach (var row in _table.QueryAsync<TableEntity>(filter, cancellationToken: ct).ConfigureAwait(false))

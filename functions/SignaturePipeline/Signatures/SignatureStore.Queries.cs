@@ -3,8 +3,8 @@ using Azure.Data.Tables;
 
 namespace SignaturePipeline.Signatures;
 
-/// <summary>A signer's comment as a milestone email quotes it: the comment, its state and its time, never the signer.</summary>
-public sealed record SignerComment(string Text, string? State, DateTimeOffset SignedAt);
+/// <summary>A supporter's comment as an organizer may see it: the words, the state and the time, never who wrote them.</summary>
+public sealed record SupporterComment(string Text, string? State, DateTimeOffset SignedAt);
 
 /// <summary>
 /// The reads of signature rows that admin work, exports and milestone emails need. Each is a partition range query per
@@ -65,7 +65,7 @@ public sealed partial class SignatureStore
     /// never a scan of the petition. Only the comment, its state and its time are read; the signer's name and address never
     /// leave the table.
     /// </summary>
-    public async Task<IReadOnlyList<SignerComment>> RecentCommentsAsync(string petitionId, DateTimeOffset since, int perShard, CancellationToken ct)
+    public async Task<IReadOnlyList<SupporterComment>> RecentCommentsAsync(string petitionId, DateTimeOffset since, int perShard, CancellationToken ct)
     {
         var pages = Enumerable.Range(0, _shards).Select(async shard =>
         {
@@ -76,7 +76,7 @@ public sealed partial class SignatureStore
             return (IReadOnlyList<TableEntity>)[];
         });
         var rows = (await Task.WhenAll(pages).ConfigureAwait(false)).SelectMany(r => r);
-        return rows.Select(r => new SignerComment(r.GetString(SignatureColumns.Comment) ?? "", r.GetString(SignatureColumns.State),
+        return rows.Select(r => new SupporterComment(r.GetString(SignatureColumns.Comment) ?? "", r.GetString(SignatureColumns.State),
             r.GetDateTimeOffset(SignatureColumns.SignedAt) ?? default)).ToList();
     }
 }

@@ -262,17 +262,17 @@ public sealed class ProcessorTests(AzuriteFixture azurite) : IAsyncLifetime
         var petition = await NewPetitionAsync();
         var cases = new (SignatureInput Input, string Reason)[]
         {
-            (Signer("a@example.org") with { FirstName = "" }, SignatureRules.Codes.NameRequired),
-            (Signer("b@example.org") with { LastName = new string('x', 101) }, SignatureRules.Codes.NameTooLong),
-            (Signer("c@example.org") with { FirstName = "https://spam.example" }, SignatureRules.Codes.NameContainsUrl),
-            (Signer("d@example.org") with { FirstName = "<script>" }, SignatureRules.Codes.NameContainsMarkup),
-            (Signer("e@example.org") with { LastName = "=SUM(A1)" }, SignatureRules.Codes.NameFormulaPrefix),
-            (Signer("not-an-email"), SignatureRules.Codes.EmailInvalid),
-            (Signer("f@example.org", "NY", "1234"), SignatureRules.Codes.PostalCodeInvalid),
-            (Signer("g@example.org", "NY", "90210"), SignatureRules.Codes.PostalCodeStateMismatch),
-            (Signer("h@example.org", "ZZ"), SignatureRules.Codes.StateInvalid),
-            (Signer("i@example.org") with { Comment = new string('c', 1001) }, SignatureRules.Codes.CommentTooLong),
-            (Signer("j@example.org") with { Country = "MX" }, SignatureRules.Codes.CountryUnsupported),
+            (Signer("a@example.org") with { FirstName = "" }, ReasonCodes.NameRequired),
+            (Signer("b@example.org") with { LastName = new string('x', 101) }, ReasonCodes.NameTooLong),
+            (Signer("c@example.org") with { FirstName = "https://spam.example" }, ReasonCodes.NameContainsUrl),
+            (Signer("d@example.org") with { FirstName = "<script>" }, ReasonCodes.NameContainsMarkup),
+            (Signer("e@example.org") with { LastName = "=SUM(A1)" }, ReasonCodes.NameFormulaPrefix),
+            (Signer("not-an-email"), ReasonCodes.EmailInvalid),
+            (Signer("f@example.org", "NY", "1234"), ReasonCodes.PostalCodeInvalid),
+            (Signer("g@example.org", "NY", "90210"), ReasonCodes.PostalCodeStateMismatch),
+            (Signer("h@example.org", "ZZ"), ReasonCodes.StateInvalid),
+            (Signer("i@example.org") with { Comment = new string('c', 1001) }, ReasonCodes.CommentTooLong),
+            (Signer("j@example.org") with { Country = "MX" }, ReasonCodes.CountryUnsupported),
         };
         var message = Message(petition, cases.Select(c => c.Input).ToArray());
         var summary = await Processor.ProcessAsync(message.Serialize(), "m7", 1, CancellationToken.None);

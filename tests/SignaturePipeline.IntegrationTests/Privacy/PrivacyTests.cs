@@ -2,11 +2,12 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
+using SignaturePipeline.IntegrationTests.Abuse;
 using SignaturePipeline.IntegrationTests.Infrastructure;
 using SignaturePipeline.Signatures;
 using static SignaturePipeline.IntegrationTests.Infrastructure.PipelineClient;
 
-namespace SignaturePipeline.IntegrationTests.Abuse;
+namespace SignaturePipeline.IntegrationTests.Privacy;
 
 [Collection(AzuriteGroup.Name)]
 public sealed class PrivacyTests(AzuriteFixture azurite) : IAsyncLifetime

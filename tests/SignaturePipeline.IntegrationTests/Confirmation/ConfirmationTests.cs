@@ -2,12 +2,13 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.DependencyInjection;
+using SignaturePipeline.IntegrationTests.Abuse;
 using SignaturePipeline.IntegrationTests.Infrastructure;
 using SignaturePipeline.Receipts;
 using SignaturePipeline.Signatures;
 using static SignaturePipeline.IntegrationTests.Infrastructure.PipelineClient;
 
-namespace SignaturePipeline.IntegrationTests.Abuse;
+namespace SignaturePipeline.IntegrationTests.Confirmation;
 
 [Collection(AzuriteGroup.Name)]
 public sealed class ConfirmationTests(AzuriteFixture azurite) : IAsyncLifetime

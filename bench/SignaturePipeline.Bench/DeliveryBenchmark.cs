@@ -17,7 +17,7 @@ using SignaturePipeline.Storage;
 namespace SignaturePipeline.Bench;
 
 /// <summary>
-/// One weekly delivery of N signatures to the President (issue 6): time and peak memory of the compile, from the index rows
+/// One weekly delivery of N signatures to the President: time and peak memory of the compile, from the index rows
 /// in Azurite to the PDF, CSV and manifest in Azurite's blob storage and the emails handed to a transport.
 /// <para>The signatures are seeded straight into the table, 98 per entity-group transaction with their index row, through
 /// <see cref="SignatureStore.RowsOf"/>, the store's own format: going through intake would take hours at Azurite's rates
@@ -158,7 +158,7 @@ public static class DeliveryBenchmark
         {
             var items = buffers[shard].ToList();
             buffers[shard].Clear();
-            var countedAt = items[^1].Queued.ReceivedAt.AddSeconds(1);
+            var countedAt = items[^1].SignedAt.AddSeconds(1);
             var rows = SignatureStore.RowsOf(SignatureStore.PartitionKeyOf(petitionId, shard), items, countedAt);
             inFlight.Add(table.SubmitTransactionAsync(rows.Select(r => new TableTransactionAction(TableTransactionActionType.Add, r))));
             if (inFlight.Count >= 8)
@@ -175,8 +175,7 @@ public static class DeliveryBenchmark
             var valid = new ValidSignature(FirstNames[random.Next(FirstNames.Length)], LastNames[random.Next(LastNames.Length)] + (i % 1000).ToString(CultureInfo.InvariantCulture),
                 email, email, zip, state, city, "US", random.Next(10) == 0 ? Comments[random.Next(Comments.Length)] : null, false);
             var (shard, rowKey) = store.KeyOf(petitionId, email);
-            var queued = new QueuedSignature("bench", petitionId, start + step * i, new SignatureInput());
-            buffers[shard].Add(new SignatureStore.Pending(queued, valid, shard, rowKey));
+            buffers[shard].Add(new SignatureStore.Pending("bench", valid, start + step * i, shard, rowKey));
             if (buffers[shard].Count == SignatureStore.MaxInsertsPerTransaction) await FlushAsync(shard);
             if (++written % 100_000 == 0) Console.WriteLine($"  {written:N0} seeded");
         }

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
-using SignaturePipeline.Operations;
+using SignaturePipeline.Storage;
 
 namespace SignaturePipeline.Bench;
 

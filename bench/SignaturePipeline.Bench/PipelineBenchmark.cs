@@ -213,9 +213,9 @@ public static class PipelineBenchmark
         return new Round(options.Signatures / seconds, seconds, intakeSeconds, latencies, cpu.PerItem(options.Signatures),
             (GC.GetTotalAllocatedBytes(precise: true) - allocated) / (double)options.Signatures / 1024,
             (GC.GetTotalPauseDuration() - paused).TotalSeconds / seconds,
-            grouping.Of(Operations.PipelineMetrics.SignaturesPerMessage),
-            grouping.Of(Operations.PipelineMetrics.OperationsPerTransaction, Storage.TableNames.Signatures),
-            grouping.Of(Operations.PipelineMetrics.OperationsPerTransaction, Storage.TableNames.Receipts));
+            grouping.Of(Storage.PipelineMetrics.SignaturesPerMessage),
+            grouping.Of(Storage.PipelineMetrics.OperationsPerTransaction, Storage.TableNames.Signatures),
+            grouping.Of(Storage.PipelineMetrics.OperationsPerTransaction, Storage.TableNames.Receipts));
     }
 
     private static Dictionary<string, string?> Settings(AzuriteProcess azurite, BenchOptions options) => new()

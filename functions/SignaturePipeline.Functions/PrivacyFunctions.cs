@@ -2,38 +2,12 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using SignaturePipeline.Web.Admin;
-using SignaturePipeline.Web.Confirmation;
 
 namespace SignaturePipeline.Functions;
 
-/// <summary>Signers' email links (anonymous: the token is the authority) and organizers' review, export and erasure routes (function key).</summary>
-public sealed class PrivacyFunctions(ConfirmationEndpoints links, PrivacyAdminEndpoints admin)
+/// <summary>Organizers' review, export and erasure routes (function key).</summary>
+public sealed class PrivacyFunctions(PrivacyAdminEndpoints admin)
 {
-    [Function("ConfirmSignaturePage")]
-    public Task<IActionResult> ConfirmPage(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "petitions/{petitionId}/confirm")] HttpRequest request, string petitionId, CancellationToken ct) =>
-        ResultAction.From(links.ConfirmPageAsync(request, petitionId, ct));
-
-    [Function("ConfirmSignature")]
-    public Task<IActionResult> Confirm(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "petitions/{petitionId}/confirm")] HttpRequest request, string petitionId, CancellationToken ct) =>
-        ResultAction.From(links.ConfirmAsync(request, petitionId, ct));
-
-    [Function("ResendConfirmation")]
-    public Task<IActionResult> Resend(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "petitions/{petitionId}/confirm/resend")] HttpRequest request, string petitionId, CancellationToken ct) =>
-        ResultAction.From(links.ResendAsync(request, petitionId, ct));
-
-    [Function("RemoveSignaturePage")]
-    public Task<IActionResult> RemovePage(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "petitions/{petitionId}/remove")] HttpRequest request, string petitionId, CancellationToken ct) =>
-        ResultAction.From(links.RemovePageAsync(request, petitionId, ct));
-
-    [Function("RemoveSignature")]
-    public Task<IActionResult> Remove(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "petitions/{petitionId}/remove")] HttpRequest request, string petitionId, CancellationToken ct) =>
-        ResultAction.From(links.RemoveAsync(request, petitionId, ct));
-
     [Function("ListHeldSignatures")]
     public Task<IActionResult> Held(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "api/admin/petitions/{petitionId}/held")] HttpRequest request, string petitionId, CancellationToken ct) =>

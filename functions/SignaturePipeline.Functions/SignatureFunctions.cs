@@ -2,9 +2,9 @@ using Azure.Storage.Queues.Models;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
-using SignaturePipeline.Signatures;
+using SignaturePipeline.Intake;
 using SignaturePipeline.Storage;
-using SignaturePipeline.Web.Signatures;
+using SignaturePipeline.Web.Intake;
 
 namespace SignaturePipeline.Functions;
 

@@ -1,32 +1,36 @@
 using Microsoft.Azure.Functions.Worker;
+using SignaturePipeline.Confirmation;
 using SignaturePipeline.Deliveries;
 using SignaturePipeline.Milestones;
+using SignaturePipeline.Privacy;
+using SignaturePipeline.Timers;
 
 namespace SignaturePipeline.Functions;
 
 /// <summary>
-/// Scheduled work. Schedules come from app settings (NCRONTAB, UTC), the same names the local host reads.
-/// A timer run can replay after a lost lease, so every handler here records its facts before acting.
+/// Scheduled work, one adapter per entry of <see cref="PipelineTimers"/>. Schedules come from app settings (NCRONTAB, UTC),
+/// the same names the local host reads. A timer run can replay after a lost lease, so every handler here records its
+/// facts before acting.
 /// </summary>
-public sealed class TimerFunctions(MilestoneNotifier milestones, DeliveryCompiler deliveries, SignaturePipeline.Confirmation.SignerMailer signerMail, SignaturePipeline.Privacy.PrivacyHandlers privacy)
+public sealed class TimerFunctions(MilestoneNotifier milestones, DeliveryCompiler deliveries, SignerMailer signerMail, PrivacyHandlers privacy)
 {
-    [Function(SignaturePipeline.Confirmation.SignerMailer.FunctionName)]
+    [Function(PipelineTimers.SendSignerEmails)]
     public Task SendSignerEmails([TimerTrigger("%SendSignerEmailsSchedule%")] TimerInfo timer, CancellationToken ct) =>
         signerMail.SweepAsync(ct);
 
-    [Function(SignaturePipeline.Privacy.PrivacyHandlers.RetentionFunctionName)]
+    [Function(PipelineTimers.AnonymiseClosedPetitions)]
     public Task AnonymiseClosedPetitions([TimerTrigger("%AnonymiseClosedPetitionsSchedule%")] TimerInfo timer, CancellationToken ct) =>
         privacy.RunRetentionAsync(ct);
 
-    [Function(MilestoneNotifier.FunctionName)]
+    [Function(PipelineTimers.SendMilestoneEmails)]
     public Task SendMilestoneEmails([TimerTrigger("%SendMilestoneEmailsSchedule%")] TimerInfo timer, CancellationToken ct) =>
         milestones.RunAsync(ct);
 
-    [Function(DeliveryCompiler.FunctionName)]
+    [Function(PipelineTimers.CompileWeeklyDeliveries)]
     public Task CompileWeeklyDeliveries([TimerTrigger("%CompileWeeklyDeliveriesSchedule%")] TimerInfo timer, CancellationToken ct) =>
         deliveries.RunAsync(ct);
 
-    [Function(DeliveryCompiler.FinishFunctionName)]
+    [Function(PipelineTimers.FinishDeliveries)]
     public Task FinishDeliveries([TimerTrigger("%FinishDeliveriesSchedule%")] TimerInfo timer, CancellationToken ct) =>
         deliveries.FinishAsync(ct);
 }

@@ -1,8 +1,7 @@
-using SignaturePipeline.Deliveries;
+using SignaturePipeline.Intake;
 using SignaturePipeline.LocalHost.Azurite;
 using SignaturePipeline.LocalHost.Triggers;
-using SignaturePipeline.Milestones;
-using SignaturePipeline.Signatures;
+using SignaturePipeline.Storage;
 using SignaturePipeline.Web;
 
 namespace SignaturePipeline.LocalHost;
@@ -41,19 +40,8 @@ public static class LocalHostApp
         services.AddHostedService<DemoPetitionSeeder>();
         services.AddOptions<QueueTriggerOptions>().Bind(builder.Configuration.GetSection(QueueTriggerOptions.Section));
 
-        services.AddSingleton(new QueueFunction(SignatureProcessor.FunctionName, Storage.QueueNames.Signatures,
+        services.AddSingleton(new QueueFunction(SignatureProcessor.FunctionName, QueueNames.Signatures,
             (sp, message, ct) => sp.GetRequiredService<SignatureProcessor>().ProcessAsync(message.MessageText, message.MessageId, message.DequeueCount, ct)));
-        services.AddSingleton(new TimerFunction(MilestoneNotifier.FunctionName, MilestoneNotifier.ScheduleSetting, MilestoneNotifier.DefaultSchedule,
-            (sp, ct) => sp.GetRequiredService<MilestoneNotifier>().RunAsync(ct)));
-        services.AddSingleton(new TimerFunction(Confirmation.SignerMailer.FunctionName, Confirmation.SignerMailer.ScheduleSetting, Confirmation.SignerMailer.DefaultSchedule,
-            (sp, ct) => sp.GetRequiredService<Confirmation.SignerMailer>().SweepAsync(ct)));
-        services.AddSingleton(new TimerFunction(Privacy.PrivacyHandlers.RetentionFunctionName, Privacy.PrivacyHandlers.RetentionScheduleSetting, Privacy.PrivacyHandlers.DefaultRetentionSchedule,
-            (sp, ct) => sp.GetRequiredService<Privacy.PrivacyHandlers>().RunRetentionAsync(ct)));
-        services.AddSingleton(new TimerFunction(DeliveryCompiler.FunctionName, DeliveryCompiler.ScheduleSetting, DeliveryCompiler.DefaultSchedule,
-            (sp, ct) => sp.GetRequiredService<DeliveryCompiler>().RunAsync(ct)));
-        services.AddSingleton(new TimerFunction(DeliveryCompiler.FinishFunctionName, DeliveryCompiler.FinishScheduleSetting, DeliveryCompiler.DefaultFinishSchedule,
-            (sp, ct) => sp.GetRequiredService<DeliveryCompiler>().FinishAsync(ct)));
-
         services.AddSingleton<QueueTriggerHost>();
         services.AddHostedService(sp => sp.GetRequiredService<QueueTriggerHost>());
         services.AddSingleton<TimerTriggerHost>();

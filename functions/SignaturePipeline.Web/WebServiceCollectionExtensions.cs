@@ -3,13 +3,15 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using SignaturePipeline.Web.Admin;
+using SignaturePipeline.Web.Confirmation;
 using SignaturePipeline.Web.Deliveries;
-using SignaturePipeline.Web.Operations;
 using SignaturePipeline.Web.Embed;
+using SignaturePipeline.Web.Intake;
+using SignaturePipeline.Web.Operations;
 using SignaturePipeline.Web.Pages;
 using SignaturePipeline.Web.Petitions;
 using SignaturePipeline.Web.Receipts;
-using SignaturePipeline.Web.Signatures;
 
 namespace SignaturePipeline.Web;
 
@@ -24,8 +26,8 @@ public static class WebServiceCollectionExtensions
         services.AddSingleton<OperationsEndpoints>();
         services.AddSingleton<EmbedEndpoints>();
         services.AddSingleton<PageEndpoints>();
-        services.AddSingleton<Confirmation.ConfirmationEndpoints>();
-        services.AddSingleton<Admin.PrivacyAdminEndpoints>();
+        services.AddSingleton<ConfirmationEndpoints>();
+        services.AddSingleton<PrivacyAdminEndpoints>();
         services.AddSingleton<DeliveryEndpoints>();
         services.AddLogging(logging => logging.AddFilter(Http.RequestLog.QuietCategory, LogLevel.Warning));
         return services;
@@ -48,11 +50,11 @@ public static class WebServiceCollectionExtensions
         app.MapGet("/petitions/{petitionId}/thanks", (HttpRequest r, string petitionId, string? receipt, int? check, PageEndpoints e, CancellationToken ct) => e.ThankYouAsync(r, petitionId, receipt, check, ct));
 
         // Links in signers' emails. A GET only shows a button; the POST acts (mail scanners follow links).
-        app.MapGet("/petitions/{petitionId}/confirm", (HttpRequest r, string petitionId, Confirmation.ConfirmationEndpoints e, CancellationToken ct) => e.ConfirmPageAsync(r, petitionId, ct));
-        app.MapPost("/petitions/{petitionId}/confirm", (HttpRequest r, string petitionId, Confirmation.ConfirmationEndpoints e, CancellationToken ct) => e.ConfirmAsync(r, petitionId, ct));
-        app.MapPost("/petitions/{petitionId}/confirm/resend", (HttpRequest r, string petitionId, Confirmation.ConfirmationEndpoints e, CancellationToken ct) => e.ResendAsync(r, petitionId, ct));
-        app.MapGet("/petitions/{petitionId}/remove", (HttpRequest r, string petitionId, Confirmation.ConfirmationEndpoints e, CancellationToken ct) => e.RemovePageAsync(r, petitionId, ct));
-        app.MapPost("/petitions/{petitionId}/remove", (HttpRequest r, string petitionId, Confirmation.ConfirmationEndpoints e, CancellationToken ct) => e.RemoveAsync(r, petitionId, ct));
+        app.MapGet("/petitions/{petitionId}/confirm", (HttpRequest r, string petitionId, ConfirmationEndpoints e, CancellationToken ct) => e.ConfirmPageAsync(r, petitionId, ct));
+        app.MapPost("/petitions/{petitionId}/confirm", (HttpRequest r, string petitionId, ConfirmationEndpoints e, CancellationToken ct) => e.ConfirmAsync(r, petitionId, ct));
+        app.MapPost("/petitions/{petitionId}/confirm/resend", (HttpRequest r, string petitionId, ConfirmationEndpoints e, CancellationToken ct) => e.ResendAsync(r, petitionId, ct));
+        app.MapGet("/petitions/{petitionId}/remove", (HttpRequest r, string petitionId, ConfirmationEndpoints e, CancellationToken ct) => e.RemovePageAsync(r, petitionId, ct));
+        app.MapPost("/petitions/{petitionId}/remove", (HttpRequest r, string petitionId, ConfirmationEndpoints e, CancellationToken ct) => e.RemoveAsync(r, petitionId, ct));
 
         var admin = app.MapGroup("/api/admin");
         admin.MapPut("/petitions/{petitionId}", (HttpRequest r, string petitionId, PetitionEndpoints e, CancellationToken ct) => e.PutAsync(r, petitionId, ct));
@@ -60,13 +62,13 @@ public static class WebServiceCollectionExtensions
         admin.MapGet("/health", (HttpRequest r, OperationsEndpoints e, CancellationToken ct) => e.HealthAsync(r, ct));
         admin.MapPost("/poison/redrive", (HttpRequest r, OperationsEndpoints e, CancellationToken ct) => e.RedriveAsync(r, ct));
         admin.MapPost("/petitions/{petitionId}/recount", (string petitionId, OperationsEndpoints e, CancellationToken ct) => e.RecountAsync(petitionId, ct));
-        admin.MapGet("/petitions/{petitionId}/held", (string petitionId, int? limit, Admin.PrivacyAdminEndpoints e, CancellationToken ct) => e.ListHeldAsync(petitionId, limit, ct));
-        admin.MapPost("/petitions/{petitionId}/held/release", (HttpRequest r, string petitionId, Admin.PrivacyAdminEndpoints e, CancellationToken ct) => e.ReleaseAsync(r, petitionId, ct));
-        admin.MapPost("/petitions/{petitionId}/held/invalidate", (HttpRequest r, string petitionId, Admin.PrivacyAdminEndpoints e, CancellationToken ct) => e.InvalidateHeldAsync(r, petitionId, ct));
-        admin.MapPost("/petitions/{petitionId}/invalidate", (HttpRequest r, string petitionId, Admin.PrivacyAdminEndpoints e, CancellationToken ct) => e.InvalidateByRuleAsync(r, petitionId, ct));
-        admin.MapPost("/petitions/{petitionId}/erase", (HttpRequest r, string petitionId, Admin.PrivacyAdminEndpoints e, CancellationToken ct) => e.EraseAsync(r, petitionId, ct));
-        admin.MapGet("/petitions/{petitionId}/signatures.csv", (string petitionId, Admin.PrivacyAdminEndpoints e, CancellationToken ct) => e.ExportAsync(petitionId, ct));
-        admin.MapPost("/petitions/{petitionId}/anonymise", (string petitionId, Admin.PrivacyAdminEndpoints e, CancellationToken ct) => e.AnonymiseAsync(petitionId, ct));
+        admin.MapGet("/petitions/{petitionId}/held", (string petitionId, int? limit, PrivacyAdminEndpoints e, CancellationToken ct) => e.ListHeldAsync(petitionId, limit, ct));
+        admin.MapPost("/petitions/{petitionId}/held/release", (HttpRequest r, string petitionId, PrivacyAdminEndpoints e, CancellationToken ct) => e.ReleaseAsync(r, petitionId, ct));
+        admin.MapPost("/petitions/{petitionId}/held/invalidate", (HttpRequest r, string petitionId, PrivacyAdminEndpoints e, CancellationToken ct) => e.InvalidateHeldAsync(r, petitionId, ct));
+        admin.MapPost("/petitions/{petitionId}/invalidate", (HttpRequest r, string petitionId, PrivacyAdminEndpoints e, CancellationToken ct) => e.InvalidateByRuleAsync(r, petitionId, ct));
+        admin.MapPost("/petitions/{petitionId}/erase", (HttpRequest r, string petitionId, PrivacyAdminEndpoints e, CancellationToken ct) => e.EraseAsync(r, petitionId, ct));
+        admin.MapGet("/petitions/{petitionId}/signatures.csv", (string petitionId, PrivacyAdminEndpoints e, CancellationToken ct) => e.ExportAsync(petitionId, ct));
+        admin.MapPost("/petitions/{petitionId}/anonymise", (string petitionId, PrivacyAdminEndpoints e, CancellationToken ct) => e.AnonymiseAsync(petitionId, ct));
         admin.MapPost("/petitions/{petitionId}/deliveries", (string petitionId, string? target, DeliveryEndpoints e, CancellationToken ct) => e.DeliverNowAsync(petitionId, target, ct));
         admin.MapGet("/petitions/{petitionId}/deliveries", (string petitionId, string? target, DeliveryEndpoints e, CancellationToken ct) => e.ListAsync(petitionId, target, ct));
         return admin;

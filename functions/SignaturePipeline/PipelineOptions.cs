@@ -25,7 +25,7 @@ public sealed class PipelineOptions
     [Range(0, 300)]
     public int PetitionCacheSeconds { get; set; } = 5;
 
-    /// <summary>Most signatures one queue message carries (group commit). Queue messages are at most 64 KiB.</summary>
+    /// <summary>Most signatures one queue message carries (intake batching). Queue messages are at most 64 KiB.</summary>
     [Range(1, 1000)]
     public int MaxSignaturesPerMessage { get; set; } = 200;
 
@@ -64,4 +64,15 @@ public sealed class PipelineOptions
         var local = host.StartsWith("localhost", StringComparison.OrdinalIgnoreCase) || host.StartsWith("127.", StringComparison.Ordinal);
         return $"{(local ? "http" : "https")}://{host}";
     }
+
+    /// <summary>Where email links point when no public address is set: the local host, where such emails are read.</summary>
+    public const string LocalHostBaseUrl = "http://localhost:7071";
+
+    /// <summary>
+    /// The one answer to "what address do links start with", without a trailing slash: the configured
+    /// <see cref="PublicBaseUrl"/>, else <paramref name="fallback"/> (a request's own address, or for an email, which has no
+    /// request, <see cref="LocalHostBaseUrl"/>).
+    /// </summary>
+    public string PublicBaseUrlOr(string fallback) =>
+        string.IsNullOrWhiteSpace(PublicBaseUrl) ? fallback : PublicBaseUrl.TrimEnd('/');
 }

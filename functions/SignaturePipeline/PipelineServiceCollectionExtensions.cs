@@ -1,14 +1,21 @@
 using Azure.Data.Tables;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using SignaturePipeline.Abuse;
+using SignaturePipeline.Confirmation;
 using SignaturePipeline.Deliveries;
 using SignaturePipeline.Email;
+using SignaturePipeline.Intake;
 using SignaturePipeline.Milestones;
+using SignaturePipeline.Operations;
 using SignaturePipeline.Petitions;
+using SignaturePipeline.Privacy;
 using SignaturePipeline.Receipts;
 using SignaturePipeline.Security;
 using SignaturePipeline.Signatures;
 using SignaturePipeline.Storage;
+using SignaturePipeline.Timers;
 
 namespace SignaturePipeline;
 
@@ -41,33 +48,42 @@ public static class PipelineServiceCollectionExtensions
         services.AddSingleton<SignatureEnqueuer>();
         services.AddSingleton<SubmitSignatureHandler>();
         services.AddSingleton<SignatureProcessor>();
-        services.AddSingleton<Operations.TimerRunLog>();
-        services.AddSingleton<Operations.OperationsHandlers>();
+        services.AddSingleton<FailureLog>();
+        services.AddSingleton<TimerRunLog>();
+        services.AddSingleton<OperationsHandlers>();
         services.AddEmail(configuration).AddSingleton<MilestoneStore>().AddSingleton<MilestoneNotifier>();
 
-        // Issue 8: confirmation by email, abuse resistance, signers' privacy.
-        services.AddOptions<Confirmation.ConfirmationOptions>().Bind(configuration.GetSection(Confirmation.ConfirmationOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<Abuse.AbuseOptions>().Bind(configuration.GetSection(Abuse.AbuseOptions.Section)).ValidateDataAnnotations()
+        services.AddOptions<ConfirmationOptions>().Bind(configuration.GetSection(ConfirmationOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<AbuseOptions>().Bind(configuration.GetSection(AbuseOptions.Section)).ValidateDataAnnotations()
             .Validate(o => o.Captcha == "none" || !string.IsNullOrWhiteSpace(o.CaptchaSecret), "Abuse:CaptchaSecret is required when Abuse:Captcha is turnstile or hcaptcha.")
             .Validate(o => CanonicalEmailRules.TryFromSettings(o.DomainAliases, o.PlusTagDomains, o.DotInsensitiveDomains, out _),
                 "Abuse:DomainAliases (alias.example=mailbox.example,…), Abuse:PlusTagDomains or Abuse:DotInsensitiveDomains is malformed.")
             .ValidateOnStart();
-        services.AddOptions<Privacy.PrivacyOptions>().Bind(configuration.GetSection(Privacy.PrivacyOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
-        services.AddHttpClient(Abuse.CaptchaVerifier.HttpClientName);
+        services.AddOptions<PrivacyOptions>().Bind(configuration.GetSection(PrivacyOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddHttpClient(CaptchaVerifier.HttpClientName);
         services.AddSingleton(sp =>
         {
-            var abuse = sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<Abuse.AbuseOptions>>().Value;
+            var abuse = sp.GetRequiredService<IOptions<AbuseOptions>>().Value;
             return CanonicalEmailRules.FromSettings(abuse.DomainAliases, abuse.PlusTagDomains, abuse.DotInsensitiveDomains);
         });
-        services.AddSingleton<Abuse.AbuseGuard>();
-        services.AddSingleton<Abuse.CaptchaVerifier>();
-        services.AddSingleton<Abuse.DisposableDomains>();
-        services.AddSingleton<Abuse.ReviewHandlers>();
-        services.AddSingleton<Confirmation.SignerMailer>();
-        services.AddSingleton<Confirmation.ConfirmationHandler>();
-        services.AddSingleton<Privacy.PrivacyHandlers>();
+        services.AddSingleton<AbuseGuard>();
+        services.AddSingleton<CaptchaVerifier>();
+        services.AddSingleton<DisposableDomains>();
+        services.AddSingleton<ReviewHandlers>();
+        services.AddSingleton<SignerMailer>();
+        services.AddSingleton<ConfirmationHandler>();
+        services.AddSingleton<PrivacyHandlers>();
         services.AddOptions<DeliveryOptions>().Bind(configuration.GetSection(DeliveryOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<DeliveryStore>().AddSingleton<SignerFeed>().AddSingleton<DeliveryFiles>().AddSingleton<DeliveryCompiler>();
+
+        AddTimerJob(services, PipelineTimers.SendMilestoneEmails, (sp, ct) => sp.GetRequiredService<MilestoneNotifier>().RunAsync(ct));
+        AddTimerJob(services, PipelineTimers.SendSignerEmails, (sp, ct) => sp.GetRequiredService<SignerMailer>().SweepAsync(ct));
+        AddTimerJob(services, PipelineTimers.AnonymiseClosedPetitions, (sp, ct) => sp.GetRequiredService<PrivacyHandlers>().RunRetentionAsync(ct));
+        AddTimerJob(services, PipelineTimers.CompileWeeklyDeliveries, (sp, ct) => sp.GetRequiredService<DeliveryCompiler>().RunAsync(ct));
+        AddTimerJob(services, PipelineTimers.FinishDeliveries, (sp, ct) => sp.GetRequiredService<DeliveryCompiler>().FinishAsync(ct));
         return services;
     }
+
+    private static void AddTimerJob(IServiceCollection services, string name, Func<IServiceProvider, CancellationToken, Task> run) =>
+        services.AddSingleton(new TimerJob(PipelineTimers.Get(name), run));
 }

@@ -39,6 +39,7 @@ var tableNames = [
   'milestones'
   'deliveries'
   'failures'
+  'timerruns'
 ]
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {

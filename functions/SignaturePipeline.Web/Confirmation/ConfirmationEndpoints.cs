@@ -16,27 +16,27 @@ public sealed class ConfirmationEndpoints(ConfirmationHandler handler)
     private const int MaxFormBytes = 4096;
 
     public async Task<IResult> ConfirmPageAsync(HttpRequest request, string petitionId, CancellationToken ct) =>
-        Render(await handler.CheckAsync(petitionId, QueryToken(request), TokenPurpose.Confirm, ct).ConfigureAwait(false), petitionId, "confirm", PageLanguage.Of(request));
+        Render(await handler.CheckAsync(petitionId, QueryToken(request), TokenPurpose.Confirm, ct).ConfigureAwait(false), petitionId, TokenPurpose.Confirm, PageLanguage.Of(request));
 
     public async Task<IResult> ConfirmAsync(HttpRequest request, string petitionId, CancellationToken ct)
     {
         var (token, language) = await FormOfAsync(request, ct).ConfigureAwait(false);
-        return Render(await handler.ConfirmAsync(petitionId, token, ct).ConfigureAwait(false), petitionId, "confirm", language);
+        return Render(await handler.ConfirmAsync(petitionId, token, ct).ConfigureAwait(false), petitionId, TokenPurpose.Confirm, language);
     }
 
     public async Task<IResult> ResendAsync(HttpRequest request, string petitionId, CancellationToken ct)
     {
         var (token, language) = await FormOfAsync(request, ct).ConfigureAwait(false);
-        return Render(await handler.ResendAsync(petitionId, token, ct).ConfigureAwait(false), petitionId, "confirm", language);
+        return Render(await handler.ResendAsync(petitionId, token, ct).ConfigureAwait(false), petitionId, TokenPurpose.Confirm, language);
     }
 
     public async Task<IResult> RemovePageAsync(HttpRequest request, string petitionId, CancellationToken ct) =>
-        Render(await handler.CheckAsync(petitionId, QueryToken(request), TokenPurpose.Remove, ct).ConfigureAwait(false), petitionId, "remove", PageLanguage.Of(request));
+        Render(await handler.CheckAsync(petitionId, QueryToken(request), TokenPurpose.Remove, ct).ConfigureAwait(false), petitionId, TokenPurpose.Remove, PageLanguage.Of(request));
 
     public async Task<IResult> RemoveAsync(HttpRequest request, string petitionId, CancellationToken ct)
     {
         var (token, language) = await FormOfAsync(request, ct).ConfigureAwait(false);
-        return Render(await handler.RemoveAsync(petitionId, token, ct).ConfigureAwait(false), petitionId, "remove", language);
+        return Render(await handler.RemoveAsync(petitionId, token, ct).ConfigureAwait(false), petitionId, TokenPurpose.Remove, language);
     }
 
     private static string? QueryToken(HttpRequest request) => request.Query["token"].ToString() is { Length: > 0 } query ? query : null;
@@ -60,7 +60,7 @@ public sealed class ConfirmationEndpoints(ConfirmationHandler handler)
         return (QueryToken(request), PageLanguage.Of(request));
     }
 
-    private static IResult Render(LinkResult result, string petitionId, string action, PageLanguage language)
+    private static IResult Render(LinkResult result, string petitionId, TokenPurpose purpose, PageLanguage language)
     {
         var t = language.Strings;
         var title = result.Petition?.Title ?? t.ThisPetition;
@@ -70,7 +70,7 @@ public sealed class ConfirmationEndpoints(ConfirmationHandler handler)
         var status = StatusCodes.Status200OK;
         switch (result.Outcome)
         {
-            case LinkOutcome.Ready when action == "confirm":
+            case LinkOutcome.Ready when purpose == TokenPurpose.Confirm:
                 body.Append("<h1>").Append(t.ConfirmHeading).Append("</h1><p>").Append(t.Format(t.ConfirmText, quoted)).Append("</p>");
                 Button(body, $"/petitions/{Encode(petitionId)}/confirm", result.Token!, t.ConfirmButton, language);
                 break;
@@ -90,7 +90,7 @@ public sealed class ConfirmationEndpoints(ConfirmationHandler handler)
             case LinkOutcome.AlreadyRemoved:
                 body.Append("<h1>").Append(t.AlreadyRemoved).Append("</h1><p>").Append(t.AlreadyRemovedText).Append("</p>");
                 break;
-            case LinkOutcome.Expired when action == "confirm":
+            case LinkOutcome.Expired when purpose == TokenPurpose.Confirm:
                 status = StatusCodes.Status410Gone;
                 body.Append("<h1>").Append(t.LinkExpired).Append("</h1><p>").Append(t.ConfirmExpiredText).Append("</p>");
                 Button(body, $"/petitions/{Encode(petitionId)}/confirm/resend", result.Token!, t.ResendButton, language);

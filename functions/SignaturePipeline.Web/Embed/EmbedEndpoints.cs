@@ -38,7 +38,6 @@ public sealed class EmbedEndpoints
     }
 
     public int Length => _plain.Length;
-    public int GzipLength => _gzip.Length;
 
     public static string Build()
     {

@@ -34,10 +34,10 @@ public static class Problems
             $"Send the signature as application/json or as a form (application/x-www-form-urlencoded or multipart/form-data), not {(string.IsNullOrEmpty(contentType) ? "an untyped body" : contentType)}.");
 
     public static IResult PetitionNotFound() =>
-        Create(StatusCodes.Status404NotFound, "petition_not_found", "Petition not found", "There is no petition at this address. Check the link.");
+        Create(StatusCodes.Status404NotFound, ReasonCodes.PetitionNotFound, "Petition not found", "There is no petition at this address. Check the link.");
 
     public static IResult PetitionClosed(string title) =>
-        Create(StatusCodes.Status409Conflict, "petition_closed", "This petition is closed", $"\u201C{title}\u201D is no longer collecting signatures.");
+        Create(StatusCodes.Status409Conflict, ReasonCodes.PetitionClosed, "This petition is closed", $"\u201C{title}\u201D is no longer collecting signatures.");
 
     public static IResult Unavailable() =>
         Create(StatusCodes.Status503ServiceUnavailable, "temporarily_unavailable", "Please try again",

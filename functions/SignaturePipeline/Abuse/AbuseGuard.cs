@@ -8,10 +8,7 @@ using SignaturePipeline.Security;
 namespace SignaturePipeline.Abuse;
 
 /// <summary>Who sent a signature, as intake sees it. No HTTP types: the host fills it in.</summary>
-public sealed record SignerContext(IPAddress? ClientIp, string? CaptchaResponse = null)
-{
-    public static readonly SignerContext None = new((IPAddress?)null);
-}
+public sealed record SignerContext(IPAddress? ClientIp, string? CaptchaResponse = null);
 
 /// <summary>
 /// Intake's rate limits, counted in memory over sliding one-minute and one-hour windows. Intake must stay fast, so there

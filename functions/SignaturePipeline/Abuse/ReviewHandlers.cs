@@ -1,4 +1,3 @@
-using Azure.Data.Tables;
 using Microsoft.Extensions.Logging;
 using SignaturePipeline.Petitions;
 using SignaturePipeline.Signatures;
@@ -36,8 +35,7 @@ public sealed class ReviewHandlers(PetitionStore petitions, SignatureStore signa
     {
         if (await petitions.ReadAsync(petitionId, ct).ConfigureAwait(false) is null) return null;
         var list = new List<HeldSignature>();
-        var filter = TableClient.CreateQueryFilter($"Status eq {SignatureStore.StatusName(SignatureRowStatus.Suspicious)}");
-        await foreach (var row in signatures.QueryRowsAsync(petitionId, ["Flag", "State", "Email", "IpHash", "SignedAt", "Confirmed"], ct, filter).ConfigureAwait(false))
+        await foreach (var row in signatures.QueryHeldAsync(petitionId, ct).ConfigureAwait(false))
         {
             list.Add(new HeldSignature(row.Handle, row.Flag, row.State, DomainOf(row.Email), row.IpHash, row.SignedAt, row.Confirmed));
             if (list.Count >= limit) break;
@@ -51,7 +49,7 @@ public sealed class ReviewHandlers(PetitionStore petitions, SignatureStore signa
     /// </summary>
     public Task<ReviewResult> ReleaseAsync(string petitionId, IReadOnlyList<string>? ids, bool all, CancellationToken ct) =>
         ActOnHeldAsync(petitionId, ids, all, (petition, now) => row => row.Status != SignatureRowStatus.Suspicious ? null
-            : RowChange.Of(petition.RequireConfirmation && !row.Confirmed ? SignatureRowStatus.Pending : SignatureRowStatus.Counted, ("ReleasedAt", now)), ct);
+            : RowChange.Release(petition.RequireConfirmation && !row.Confirmed ? SignatureRowStatus.Pending : SignatureRowStatus.Counted, now), ct);
 
     /// <summary>Invalidates held signatures: they stay stored (for the record) and never count.</summary>
     public Task<ReviewResult> InvalidateHeldAsync(string petitionId, IReadOnlyList<string>? ids, bool all, string? reason, CancellationToken ct)
@@ -59,7 +57,7 @@ public sealed class ReviewHandlers(PetitionStore petitions, SignatureStore signa
         var why = Text.Normalize(reason);
         if (why.Length is 0 or > 200) return Task.FromResult<ReviewResult>(new ReviewResult.Invalid([new("reason", "reason_required", "Say why, in up to 200 characters.")]));
         return ActOnHeldAsync(petitionId, ids, all, (_, now) => row => row.Status is SignatureRowStatus.Invalidated or SignatureRowStatus.Removed ? null
-            : RowChange.Of(SignatureRowStatus.Invalidated, ("Reason", why), ("InvalidatedAt", now)), ct);
+            : RowChange.Invalidate(why, now), ct);
     }
 
     private async Task<ReviewResult> ActOnHeldAsync(string petitionId, IReadOnlyList<string>? ids, bool all, Func<Petition, DateTimeOffset, Func<SignatureRow, RowChange?>> change, CancellationToken ct)
@@ -69,8 +67,7 @@ public sealed class ReviewHandlers(PetitionStore petitions, SignatureStore signa
         var targets = new List<(int Shard, string RowKey)>();
         if (all)
         {
-            var filter = TableClient.CreateQueryFilter($"Status eq {SignatureStore.StatusName(SignatureRowStatus.Suspicious)}");
-            await foreach (var row in signatures.QueryRowsAsync(petitionId, ["Flag"], ct, filter).ConfigureAwait(false))
+            await foreach (var row in signatures.QueryHeldAsync(petitionId, ct).ConfigureAwait(false))
                 if (targets.Count < MaxPerCall) targets.Add((row.Shard, row.RowKey));
         }
         else
@@ -106,13 +103,8 @@ public sealed class ReviewHandlers(PetitionStore petitions, SignatureStore signa
         if (errors.Count > 0) return new ReviewResult.Invalid(errors);
         if (await petitions.ReadAsync(petitionId, ct).ConfigureAwait(false) is null) return new ReviewResult.PetitionNotFound();
 
-        string? filter = null;
-        if (rule.From is { } from) filter = TableClient.CreateQueryFilter($"SignedAt ge {from}");
-        if (rule.To is { } to) filter = (filter is null ? "" : filter + " and ") + TableClient.CreateQueryFilter($"SignedAt lt {to}");
-        if (rule.IpHash is { } hash) filter = (filter is null ? "" : filter + " and ") + TableClient.CreateQueryFilter($"IpHash eq {hash}");
-
         var targets = new List<(int Shard, string RowKey)>();
-        await foreach (var row in signatures.QueryRowsAsync(petitionId, ["Email", "IpHash", "SignedAt"], ct, filter).ConfigureAwait(false))
+        await foreach (var row in signatures.QuerySignedAsync(petitionId, rule.IpHash, rule.From, rule.To, ct).ConfigureAwait(false))
         {
             if (!string.IsNullOrEmpty(domain))
             {
@@ -125,7 +117,7 @@ public sealed class ReviewHandlers(PetitionStore petitions, SignatureStore signa
         if (rule.DryRun) return new ReviewResult.Done(new ReviewReport(targets.Count, 0, targets.Count, 0, 0, new Dictionary<string, int>()));
         var now = clock.GetUtcNow();
         var report = await ApplyAsync(petitionId, targets, row => row.Status is SignatureRowStatus.Invalidated or SignatureRowStatus.Removed ? null
-            : RowChange.Of(SignatureRowStatus.Invalidated, ("Reason", why), ("InvalidatedAt", now)), ct).ConfigureAwait(false);
+            : RowChange.Invalidate(why, now), ct).ConfigureAwait(false);
         logger.LogInformation("Rule invalidation on {PetitionId} ({Reason}): {Matched} matched, {Changed} invalidated, count moved {CountDelta}",
             petitionId, why, report.Matched, report.Changed, report.CountDelta);
         return new ReviewResult.Done(report);

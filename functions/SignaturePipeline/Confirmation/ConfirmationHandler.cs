@@ -56,8 +56,8 @@ public sealed class ConfirmationHandler(
         var now = clock.GetUtcNow();
         var result = await signatures.TransitionAsync(read!.PetitionId, read.Shard, read.RowKey, row => row.Status switch
         {
-            SignatureRowStatus.Pending => RowChange.Of(SignatureRowStatus.Counted, ("Confirmed", true), ("ConfirmedAt", now)),
-            SignatureRowStatus.Suspicious or SignatureRowStatus.Invalidated when !row.Confirmed => RowChange.Of(row.Status, ("Confirmed", true), ("ConfirmedAt", now)),
+            SignatureRowStatus.Pending => RowChange.Confirm(SignatureRowStatus.Counted, now),
+            SignatureRowStatus.Suspicious or SignatureRowStatus.Invalidated when !row.Confirmed => RowChange.Confirm(row.Status, now),
             _ => null,
         }, ct).ConfigureAwait(false);
         var outcome = result switch
@@ -88,10 +88,9 @@ public sealed class ConfirmationHandler(
         {
             target = row;
             if (row.Status is not (SignatureRowStatus.Pending or SignatureRowStatus.Suspicious) || row.Confirmed || row.Email is null) return null;
-            resends = (int)(row.Entity.GetInt32("Resends") ?? 0);
-            var last = row.Entity.GetDateTimeOffset("LastResendAt");
-            if (resends >= o.MaxResends || last is { } at && now - at < TimeSpan.FromMinutes(o.ResendMinimumMinutes)) return null;
-            return RowChange.Of(row.Status, ("Resends", resends + 1), ("LastResendAt", now));
+            resends = row.Resends;
+            if (resends >= o.MaxResends || row.LastResendAt is { } at && now - at < TimeSpan.FromMinutes(o.ResendMinimumMinutes)) return null;
+            return RowChange.Resent(row.Status, resends + 1, now);
         }, ct).ConfigureAwait(false);
         if (result.Outcome == TransitionOutcome.NotFound) return new LinkResult(LinkOutcome.Invalid, petition);
         if (result.Outcome == TransitionOutcome.Unchanged)
@@ -99,7 +98,8 @@ public sealed class ConfirmationHandler(
                 : result.From is SignatureRowStatus.Removed ? LinkOutcome.AlreadyRemoved : LinkOutcome.ResendLimited, petition);
 
         var key = $"{target!.ReceiptId}_r{resends + 1}";
-        await signatures.AddOutboxAsync(read.PetitionId, read.Shard, key, SignerMailKinds.Confirm, target.ReceiptId ?? "", read.RowKey, target.Email!, target.Lang, now, ct).ConfigureAwait(false);
+        await signatures.AddOutboxAsync(read.PetitionId, read.Shard,
+            new OutboxRow(key, SignerMailKinds.Confirm, target.ReceiptId ?? "", read.RowKey, target.Email!, target.Lang, now), ct).ConfigureAwait(false);
         await mailer.DeliverAsync([(petition!, read.Shard, key)], ct).ConfigureAwait(false);
         return new LinkResult(LinkOutcome.ResendSent, petition);
     }

@@ -1,10 +1,10 @@
-using Azure.Data.Tables;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SignaturePipeline.Email;
 using SignaturePipeline.Petitions;
 using SignaturePipeline.Security;
 using SignaturePipeline.Signatures;
+using SignaturePipeline.Timers;
 
 namespace SignaturePipeline.Confirmation;
 
@@ -21,23 +21,18 @@ public sealed class SignerMailer(
     PetitionStore petitions,
     EmailSender email,
     Hmac hmac,
-    Operations.TimerRunLog timerRuns,
+    TimerRunLog timerRuns,
     IOptions<ConfirmationOptions> options,
     IOptions<PipelineOptions> pipeline,
     TimeProvider clock,
     ILogger<SignerMailer> logger)
 {
-    public const string FunctionName = "SendSignerEmails";
-    public const string ScheduleSetting = "SendSignerEmailsSchedule";
-    public const string DefaultSchedule = "0 */2 * * * *";
-
     /// <summary>The sweep leaves fresh rows to the processor that wrote them, which sends at once.</summary>
     public static readonly TimeSpan SweepGrace = TimeSpan.FromMinutes(1);
 
-    public static string IdempotencyKey(TableEntity outbox) =>
-        $"{outbox.GetString("Kind")}:{outbox.RowKey[SignatureStore.OutboxRowPrefix.Length..]}";
+    public static string IdempotencyKey(OutboxRow outbox) => $"{outbox.Kind}:{outbox.Key}";
 
-    public Uri BaseUrl => new((string.IsNullOrWhiteSpace(pipeline.Value.PublicBaseUrl) ? Milestones.MilestoneNotifier.DefaultPublicBaseUrl : pipeline.Value.PublicBaseUrl.TrimEnd('/')) + "/");
+    public Uri BaseUrl => new(pipeline.Value.PublicBaseUrlOr(PipelineOptions.LocalHostBaseUrl) + "/");
 
     public Uri ConfirmLink(string petitionId, int shard, string rowKey)
     {
@@ -63,20 +58,16 @@ public sealed class SignerMailer(
         return sent;
     }
 
-    private async Task<bool> SendAsync(Petition petition, int shard, TableEntity outbox, CancellationToken ct)
+    private async Task<bool> SendAsync(Petition petition, int shard, OutboxRow outbox, CancellationToken ct)
     {
         var key = IdempotencyKey(outbox);
         try
         {
-            var to = outbox.GetString("To") ?? "";
-            var rowKey = outbox.GetString("SignatureRowKey") ?? "";
-            var confirm = ConfirmLink(petition.Id, shard, rowKey);
-            var remove = RemoveLink(petition.Id, shard, rowKey);
-            // Rows written before the language travelled have none: English, as they were.
-            var lang = outbox.GetString("Lang");
-            var message = outbox.GetString("Kind") == SignerMailKinds.AlreadySigned
-                ? SignerEmails.AlreadySigned(petition, to, confirm, remove, lang)
-                : SignerEmails.Confirm(petition, to, confirm, remove, TimeSpan.FromHours(options.Value.LinkHours), lang);
+            var confirm = ConfirmLink(petition.Id, shard, outbox.SignatureRowKey);
+            var remove = RemoveLink(petition.Id, shard, outbox.SignatureRowKey);
+            var message = outbox.Kind == SignerMailKinds.AlreadySigned
+                ? SignerEmails.AlreadySigned(petition, outbox.To, confirm, remove, outbox.Lang)
+                : SignerEmails.Confirm(petition, outbox.To, confirm, remove, TimeSpan.FromHours(options.Value.LinkHours), outbox.Lang);
             await email.SendAsync(message, key, ct).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
@@ -84,7 +75,7 @@ public sealed class SignerMailer(
             logger.LogWarning(e, "Signer email {IdempotencyKey} not sent; the sweep retries it", key);
             return false;
         }
-        await signatures.DeleteOutboxAsync(outbox, ct).ConfigureAwait(false);
+        await signatures.DeleteOutboxAsync(petition.Id, shard, outbox, ct).ConfigureAwait(false);
         return true;
     }
 
@@ -99,10 +90,10 @@ public sealed class SignerMailer(
         foreach (var petition in (await petitions.ListAsync(ct).ConfigureAwait(false)).Where(p => p.RequireConfirmation))
             for (var shard = 0; shard < signatures.ShardCount; shard++)
                 await foreach (var outbox in signatures.ListOutboxAsync(petition.Id, shard, ct).ConfigureAwait(false))
-                    if ((outbox.GetDateTimeOffset("CreatedAt") ?? default) <= cutoff && await SendAsync(petition, shard, outbox, ct).ConfigureAwait(false))
+                    if (outbox.CreatedAt <= cutoff && await SendAsync(petition, shard, outbox, ct).ConfigureAwait(false))
                         sent++;
         logger.LogInformation("Signer email sweep sent {Sent} emails", sent);
-        await timerRuns.RecordAsync(FunctionName, ct).ConfigureAwait(false);
+        await timerRuns.RecordAsync(PipelineTimers.SendSignerEmails, ct).ConfigureAwait(false);
         return sent;
     }
 }

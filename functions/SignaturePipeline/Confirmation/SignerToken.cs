@@ -1,6 +1,7 @@
 using System.Globalization;
 using SignaturePipeline.Petitions;
 using SignaturePipeline.Security;
+using SignaturePipeline.Signatures;
 
 namespace SignaturePipeline.Confirmation;
 
@@ -22,7 +23,7 @@ public sealed record SignerToken(string PetitionId, int Shard, string RowKey, Da
 
     public string Create(Hmac hmac, TokenPurpose purpose)
     {
-        var body = string.Join('.', PetitionId, Shard.ToString(CultureInfo.InvariantCulture), RowKey[Signatures.SignatureStore.SignatureRowPrefix.Length..],
+        var body = string.Join('.', PetitionId, Shard.ToString(CultureInfo.InvariantCulture), RowKey[SignatureStore.SignatureRowPrefix.Length..],
             Expires.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture));
         return body + "." + hmac.Hex(PurposeOf(purpose), body, TagBytes);
     }
@@ -39,7 +40,7 @@ public sealed record SignerToken(string PetitionId, int Shard, string RowKey, Da
         if (!PetitionIds.IsValid(parts[0]) || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var shard)
             || !long.TryParse(parts[3], NumberStyles.None, CultureInfo.InvariantCulture, out var unix) || unix > 253402300799)
             return TokenCheck.Invalid;
-        read = new SignerToken(parts[0], shard, Signatures.SignatureStore.SignatureRowPrefix + parts[2], DateTimeOffset.FromUnixTimeSeconds(unix));
+        read = new SignerToken(parts[0], shard, SignatureStore.SignatureRowPrefix + parts[2], DateTimeOffset.FromUnixTimeSeconds(unix));
         return read.Expires < now ? TokenCheck.Expired : TokenCheck.Valid;
     }
 }

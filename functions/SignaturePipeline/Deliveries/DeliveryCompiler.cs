@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using SignaturePipeline.Email;
 using SignaturePipeline.Petitions;
 using SignaturePipeline.Storage;
+using SignaturePipeline.Timers;
 
 namespace SignaturePipeline.Deliveries;
 
@@ -69,29 +70,16 @@ public sealed class DeliveryCompiler(
     SignerFeed feed,
     DeliveryFiles files,
     EmailSender email,
-    Operations.TimerRunLog timerRuns,
+    TimerRunLog timerRuns,
     IOptions<DeliveryOptions> options,
     TimeProvider clock,
     ILogger<DeliveryCompiler> logger)
 {
-    public const string FunctionName = "CompileWeeklyDeliveries";
-    public const string ScheduleSetting = "CompileWeeklyDeliveriesSchedule";
-    /// <summary>Mondays at 13:00 UTC: the morning in US Eastern time, the start of a working week in a governor's office.</summary>
-    public const string DefaultSchedule = "0 0 13 * * 1";
-
     /// <summary>
     /// A run that hangs (a stalled storage call, a relay that never answers) gives the delivery up after this, although
     /// its claim is renewed while it runs: a million signers compile and send in about a minute here.
     /// </summary>
     public static readonly TimeSpan WorkDeadline = TimeSpan.FromMinutes(15);
-
-    /// <summary>
-    /// The sweep that finishes deliveries a run left unsent (its host died, the relay was down): every ten minutes, so a
-    /// crash on Monday morning still delivers on Monday morning, not a week later. It records nothing new.
-    /// </summary>
-    public const string FinishFunctionName = "FinishDeliveries";
-    public const string FinishScheduleSetting = "FinishDeliveriesSchedule";
-    public const string DefaultFinishSchedule = "0 */10 * * * *";
 
     public const int MaxHighlights = 5;
 
@@ -110,12 +98,13 @@ public sealed class DeliveryCompiler(
         var summary = DeliveryRunSummary.Of(open.Count, results);
         logger.LogInformation("Delivery run {Run}: {Petitions} petitions, {Targets} targets, {Delivered} delivered, {AlreadyDelivered} already delivered this week, {NothingNew} with nothing new, {Busy} busy elsewhere, {Failed} failed",
             run, summary.Petitions, summary.Targets, summary.Delivered, summary.AlreadyDelivered, summary.NothingNew, summary.Busy, summary.Failed);
-        await timerRuns.RecordAsync(FunctionName, ct).ConfigureAwait(false);
+        await timerRuns.RecordAsync(PipelineTimers.CompileWeeklyDeliveries, ct).ConfigureAwait(false);
         return summary;
     }
 
     /// <summary>
-    /// The sweep: every recorded delivery not yet sent, of any petition (a closed one's last week too), oldest week first.
+    /// The <c>FinishDeliveries</c> sweep, for deliveries a run left unsent (its host died, the relay was down); it records
+    /// nothing new. Every recorded delivery not yet sent, of any petition (a closed one's last week too), oldest week first.
     /// Windows are fixed when recorded, so finishing late changes nothing in what is delivered.
     /// </summary>
     public async Task<DeliveryRunSummary> FinishAsync(CancellationToken ct)
@@ -144,7 +133,7 @@ public sealed class DeliveryCompiler(
         if (results.Count > 0)
             logger.LogInformation("Delivery sweep {Run}: {Unsent} unsent deliveries found, {Delivered} delivered, {Busy} busy elsewhere, {Failed} failed",
                 run, summary.Targets, summary.Delivered, summary.Busy, summary.Failed);
-        await timerRuns.RecordAsync(FinishFunctionName, ct).ConfigureAwait(false);
+        await timerRuns.RecordAsync(PipelineTimers.FinishDeliveries, ct).ConfigureAwait(false);
         return summary;
     }
 

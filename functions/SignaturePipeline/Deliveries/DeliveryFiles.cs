@@ -35,9 +35,6 @@ public sealed class DeliveryFiles(BlobServiceClient blobs, StorageConnection sto
     public async Task<byte[]> ReadAllAsync(string folder, string name, CancellationToken ct) =>
         (await Blob(folder, name).DownloadContentAsync(ct).ConfigureAwait(false)).Value.Content.ToArray();
 
-    public async Task<long> SizeAsync(string folder, string name, CancellationToken ct) =>
-        (await Blob(folder, name).GetPropertiesAsync(cancellationToken: ct).ConfigureAwait(false)).Value.ContentLength;
-
     /// <summary>
     /// A read-only link that expires. With an account key (a connection string, Azurite), a service SAS signed by the key;
     /// with a managed identity (shared keys are disabled on the deployed account), a user-delegation SAS signed by a key

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using SignaturePipeline.Signatures;
 
 namespace SignaturePipeline.Deliveries;
 
@@ -55,7 +56,7 @@ public sealed record DeliveryHighlight(string Name, string Place, string Comment
 {
     public const int MaxComment = 280;
 
-    public static DeliveryHighlight From(Signatures.IndexedSigner s)
+    public static DeliveryHighlight From(IndexedSigner s)
     {
         var initial = s.LastName.Length > 0 ? " " + char.ConvertFromUtf32(char.ConvertToUtf32(s.LastName, 0)) + "." : "";
         var place = string.IsNullOrEmpty(s.City) ? s.State : $"{s.City}, {s.State}";

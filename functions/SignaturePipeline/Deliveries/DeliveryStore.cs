@@ -45,15 +45,14 @@ public sealed record DeliveryRecord(
 {
     public PetitionTarget Target => new(TargetKind, TargetName, TargetEmail, TargetState);
 
-    public DeliveryRecord WithClaimedUntil(DateTimeOffset until) => this with { ClaimedUntil = until };
+    public DeliveryRecord WithLease(string? claimedBy, DateTimeOffset? claimedUntil, int attempts, int keyGeneration, string? lastError) =>
+        this with { ClaimedBy = claimedBy, ClaimedUntil = claimedUntil, Attempts = attempts, KeyGeneration = keyGeneration, LastError = lastError };
 
     public string Describe() => $"the delivery of {PetitionId} to {TargetId} for {Week}";
 
     public DateTimeOffset From => new(FromTicks, TimeSpan.Zero);
 
     public DateTimeOffset To => new(ToTicks, TimeSpan.Zero);
-
-    public bool IsClaimedByOther(string owner, DateTimeOffset now) => ClaimedUntil > now && ClaimedBy != owner;
 }
 
 /// <summary>
@@ -151,20 +150,14 @@ public sealed class DeliveryStore(TableServiceClient tables)
 
     /// <summary>Takes the delivery for this run until <paramref name="until"/>. Null when another run changed it first.</summary>
     public Task<DeliveryRecord?> TryClaimAsync(DeliveryRecord record, string owner, DateTimeOffset until, CancellationToken ct) =>
-        TryReplaceAsync(record with { ClaimedBy = owner, ClaimedUntil = until, Attempts = record.Attempts + 1 }, ct);
+        TryReplaceAsync(record.Claimed(owner, until), ct);
 
     /// <summary>Saves progress under the claim (compiled, one email sent). Null if the claim was lost meanwhile.</summary>
     public Task<DeliveryRecord?> TryUpdateAsync(DeliveryRecord claimed, CancellationToken ct) => TryReplaceAsync(claimed, ct);
 
-    /// <summary>Gives the delivery back for the next run. <paramref name="newKey"/>: the failed send surely sent nothing.</summary>
+    /// <summary>Gives the delivery back for the next run (see <see cref="LeasedRecords.Released"/>). Null when another run changed it first.</summary>
     public Task<DeliveryRecord?> TryReleaseAsync(DeliveryRecord claimed, string? error, bool newKey, CancellationToken ct) =>
-        TryReplaceAsync(claimed with
-        {
-            ClaimedBy = null,
-            ClaimedUntil = null,
-            LastError = error is { Length: > 1000 } ? error[..1000] : error,
-            KeyGeneration = claimed.KeyGeneration + (newKey ? 1 : 0),
-        }, ct);
+        TryReplaceAsync(claimed.Released(error, newKey), ct);
 
     private async Task<DeliveryRecord?> TryReplaceAsync(DeliveryRecord updated, CancellationToken ct)
     {

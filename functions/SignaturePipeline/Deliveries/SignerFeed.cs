@@ -1,9 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
-using Azure.Data.Tables;
 using Microsoft.Extensions.Options;
 using SignaturePipeline.Signatures;
-using SignaturePipeline.Storage;
 
 namespace SignaturePipeline.Deliveries;
 
@@ -11,29 +9,19 @@ namespace SignaturePipeline.Deliveries;
 public sealed record WindowTally(long Count, IReadOnlyDictionary<string, long> Breakdown);
 
 /// <summary>
-/// Reads a petition's delivery index (<see cref="SignatureStore"/>'s <c>t_</c> rows) for a window of commit times:
+/// Reads a petition's delivery index (<see cref="SignatureStore.ReadIndexAsync"/>) for a window of commit times:
 /// one RowKey range per shard, so the cost follows the window's signers, never the petition's size.
 /// <para>Order, which the manifest hash depends on: shard 0 to N−1; within a shard, index rows by RowKey (commit time);
 /// within a row, the order of its transaction. Shards are read one after another, not merged by time: a merge would hold a
 /// page of every shard at once, and a signer list has no use for a global order that a spreadsheet cannot give it back.</para>
 /// </summary>
-public sealed class SignerFeed(TableServiceClient tables, SignatureStore signatures, IOptions<DeliveryOptions> options)
+public sealed class SignerFeed(SignatureStore signatures, IOptions<DeliveryOptions> options)
 {
-    private readonly TableClient _table = tables.GetTableClient(TableNames.Signatures);
-
     /// <summary>
     /// The statewide breakdown key of a signer is its ZIP3, otherwise its state. Statewide: a governor, or a custom target
     /// with a state.
     /// </summary>
     public static string BreakdownKey(bool statewide, string state, string zip3) => statewide ? zip3 : state;
-
-    private static string Filter(string petitionId, int shard, long fromTicks, long toTicks)
-    {
-        var pk = SignatureStore.PartitionKeyOf(petitionId, shard);
-        var from = SignatureStore.IndexBoundOf(new DateTimeOffset(fromTicks, TimeSpan.Zero));
-        var to = SignatureStore.IndexBoundOf(new DateTimeOffset(toTicks, TimeSpan.Zero));
-        return TableClient.CreateQueryFilter($"PartitionKey eq {pk} and RowKey ge {from} and RowKey lt {to}");
-    }
 
     /// <summary>Counts from each index row's tally alone (a few hundred bytes a row): decides "nothing new" and fills the totals page.</summary>
     public async Task<WindowTally> TallyAsync(string petitionId, long fromTicks, long toTicks, string? state, CancellationToken ct)
@@ -42,10 +30,8 @@ public sealed class SignerFeed(TableServiceClient tables, SignatureStore signatu
         var breakdown = new Dictionary<string, long>(StringComparer.Ordinal);
         for (var shard = 0; shard < signatures.ShardCount; shard++)
         {
-            var rows = _table.QueryAsync<TableEntity>(Filter(petitionId, shard, fromTicks, toTicks), maxPerPage: 1000,
-                select: [IndexedSigner.TallyProperty], cancellationToken: ct);
-            await foreach (var row in rows.ConfigureAwait(false))
-                foreach (var (s, zip3, n) in IndexedSigner.ReadTally(row))
+            await foreach (var page in signatures.ReadIndexAsync(petitionId, shard, fromTicks, toTicks, 1000, tallyOnly: true, ct).ConfigureAwait(false))
+                foreach (var (s, zip3, n) in page.SelectMany(row => row.Tally))
                 {
                     if (state is not null && s != state) continue;
                     count += n;
@@ -71,15 +57,15 @@ public sealed class SignerFeed(TableServiceClient tables, SignatureStore signatu
             {
                 for (var shard = 0; shard < signatures.ShardCount; shard++)
                 {
-                    var query = _table.QueryAsync<TableEntity>(Filter(petitionId, shard, fromTicks, toTicks), maxPerPage: options.Value.PageSize, cancellationToken: stop.Token);
-                    await foreach (var page in query.AsPages().ConfigureAwait(false))
+                    var query = signatures.ReadIndexAsync(petitionId, shard, fromTicks, toTicks, options.Value.PageSize, tallyOnly: false, stop.Token);
+                    await foreach (var page in query.ConfigureAwait(false))
                     {
                         var signers = new List<IndexedSigner>();
-                        foreach (var row in page.Values)
+                        foreach (var row in page)
                         {
                             // The tally says whether a row holds anyone from the state: skip parsing the rest.
-                            if (state is not null && !IndexedSigner.ReadTally(row).Any(t => t.State == state)) continue;
-                            foreach (var signer in IndexedSigner.ReadSigners(row))
+                            if (state is not null && !row.Tally.Any(t => t.State == state)) continue;
+                            foreach (var signer in row.ReadSigners())
                                 if (state is null || signer.State == state) signers.Add(signer);
                         }
                         if (signers.Count > 0) await pages.Writer.WriteAsync(signers, stop.Token).ConfigureAwait(false);

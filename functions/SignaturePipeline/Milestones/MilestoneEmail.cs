@@ -3,11 +3,9 @@ using System.Net;
 using System.Text;
 using SignaturePipeline.Email;
 using SignaturePipeline.Petitions;
+using SignaturePipeline.Signatures;
 
 namespace SignaturePipeline.Milestones;
-
-/// <summary>A supporter's comment as an organizer may see it: the words and the state, never who wrote them.</summary>
-public sealed record SupporterComment(string Text, string? State, DateTimeOffset SignedAt);
 
 /// <summary>Signatures since a snapshot: <see cref="Since"/> says how far back the history really goes.</summary>
 public sealed record RecentSignatures(long Count, DateTimeOffset Since, bool FullDay);

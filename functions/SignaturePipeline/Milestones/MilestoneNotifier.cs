@@ -1,11 +1,11 @@
 using System.Collections.Concurrent;
-using Azure.Data.Tables;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SignaturePipeline.Email;
 using SignaturePipeline.Petitions;
 using SignaturePipeline.Signatures;
 using SignaturePipeline.Storage;
+using SignaturePipeline.Timers;
 
 namespace SignaturePipeline.Milestones;
 
@@ -33,16 +33,11 @@ public sealed class MilestoneNotifier(
     SignatureStore signatures,
     MilestoneStore milestones,
     EmailSender email,
-    TableServiceClient tables,
-    Operations.TimerRunLog timerRuns,
+    TimerRunLog timerRuns,
     IOptions<PipelineOptions> pipelineOptions,
     TimeProvider clock,
     ILogger<MilestoneNotifier> logger)
 {
-    public const string FunctionName = "SendMilestoneEmails";
-    public const string ScheduleSetting = "SendMilestoneEmailsSchedule";
-    public const string DefaultSchedule = "0 */5 * * * *";
-    public const string DefaultPublicBaseUrl = "http://localhost:7071";
 
     /// <summary>
     /// How long a crashed run's claim holds a milestone back. A live run renews it every third of this while it gathers
@@ -56,7 +51,6 @@ public sealed class MilestoneNotifier(
     public const int MaxComments = 5;
     public static readonly TimeSpan CommentWindow = TimeSpan.FromDays(7);
 
-    private readonly TableClient _signatures = tables.GetTableClient(TableNames.Signatures);
     private readonly ConcurrentDictionary<string, string> _snapshotWritten = new(StringComparer.Ordinal);
 
     public static string IdempotencyKey(string petitionId, int threshold, int generation = 0) =>
@@ -82,7 +76,7 @@ public sealed class MilestoneNotifier(
         }
         logger.LogInformation("Milestone run {Run}: {Petitions} petitions, {Recorded} recorded, {Sent} sent, {Covered} covered, {Failed} failed, {Busy} busy elsewhere",
             run, summary.Petitions, summary.Recorded, summary.Sent, summary.Covered, summary.Failed, summary.Busy);
-        await timerRuns.RecordAsync(FunctionName, ct).ConfigureAwait(false);
+        await timerRuns.RecordAsync(PipelineTimers.SendMilestoneEmails, ct).ConfigureAwait(false);
         return summary;
     }
 
@@ -181,7 +175,7 @@ public sealed class MilestoneNotifier(
     {
         var recent = await RecentAsync(petition.Id, counts.Total, now, ct).ConfigureAwait(false);
         var comments = await RecentCommentsAsync(petition.Id, now - CommentWindow, ct).ConfigureAwait(false);
-        var baseUrl = string.IsNullOrWhiteSpace(pipelineOptions.Value.PublicBaseUrl) ? DefaultPublicBaseUrl : pipelineOptions.Value.PublicBaseUrl.TrimEnd('/');
+        var baseUrl = pipelineOptions.Value.PublicBaseUrlOr(PipelineOptions.LocalHostBaseUrl);
         var link = new Uri($"{baseUrl}/petitions/{Uri.EscapeDataString(petition.Id)}");
         return new MilestoneFacts(petition, threshold, counts.Total, counts.ByState, recent, comments, link, now);
     }
@@ -200,19 +194,8 @@ public sealed class MilestoneNotifier(
     /// </summary>
     private async Task<IReadOnlyList<SupporterComment>> RecentCommentsAsync(string petitionId, DateTimeOffset since, CancellationToken ct)
     {
-        var pages = Enumerable.Range(0, signatures.ShardCount).Select(async shard =>
-        {
-            var pk = SignatureStore.PartitionKeyOf(petitionId, shard);
-            var filter = TableClient.CreateQueryFilter(
-                $"PartitionKey eq {pk} and RowKey ge {SignatureStore.SignatureRowPrefix} and RowKey lt {"s`"} and SignedAt ge {since} and Comment ne {""}");
-            await foreach (var page in _signatures.QueryAsync<TableEntity>(filter, maxPerPage: 20, select: ["Comment", "State", "SignedAt"], cancellationToken: ct)
-                               .AsPages().ConfigureAwait(false))
-                return page.Values;
-            return (IReadOnlyList<TableEntity>)[];
-        });
-        var rows = (await Task.WhenAll(pages).ConfigureAwait(false)).SelectMany(r => r);
-        return rows
-            .Select(r => new SupporterComment(r.GetString("Comment") ?? "", r.GetString("State"), r.GetDateTimeOffset("SignedAt") ?? default))
+        var comments = await signatures.RecentCommentsAsync(petitionId, since, perShard: 20, ct).ConfigureAwait(false);
+        return comments
             .Where(c => !string.IsNullOrWhiteSpace(c.Text))
             .OrderByDescending(c => c.SignedAt)
             .Take(MaxComments)

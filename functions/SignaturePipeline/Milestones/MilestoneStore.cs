@@ -23,9 +23,8 @@ public sealed record MilestoneRecord(
     int? CoveredBy,
     ETag ETag) : ILeasedRecord<MilestoneRecord>
 {
-    public bool IsClaimedByOther(string owner, DateTimeOffset now) => ClaimedUntil > now && ClaimedBy != owner;
-
-    public MilestoneRecord WithClaimedUntil(DateTimeOffset until) => this with { ClaimedUntil = until };
+    public MilestoneRecord WithLease(string? claimedBy, DateTimeOffset? claimedUntil, int attempts, int keyGeneration, string? lastError) =>
+        this with { ClaimedBy = claimedBy, ClaimedUntil = claimedUntil, Attempts = attempts, KeyGeneration = keyGeneration, LastError = lastError };
 
     public string Describe() => $"milestone {Threshold} of {PetitionId}";
 
@@ -94,20 +93,14 @@ public sealed class MilestoneStore(TableServiceClient tables)
 
     /// <summary>Takes the row for this run until <paramref name="until"/>. Null when another run changed it first (412).</summary>
     public Task<MilestoneRecord?> TryClaimAsync(MilestoneRecord record, string owner, DateTimeOffset until, CancellationToken ct) =>
-        TryReplaceAsync(record with { ClaimedBy = owner, ClaimedUntil = until, Attempts = record.Attempts + 1 }, record.ETag, ct);
+        TryReplaceAsync(record.Claimed(owner, until), record.ETag, ct);
 
     /// <summary>Writes the record as given, guarded by its ETag. Null when another run changed it first (412).</summary>
     public Task<MilestoneRecord?> TryUpdateAsync(MilestoneRecord record, CancellationToken ct) => TryReplaceAsync(record, record.ETag, ct);
 
-    /// <summary>Gives the row back for the next run. <paramref name="newKey"/>: the failed attempt surely sent nothing, so the next may use a fresh idempotency key.</summary>
+    /// <summary>Gives the row back for the next run (see <see cref="LeasedRecords.Released"/>). Null when another run changed it first.</summary>
     public Task<MilestoneRecord?> TryReleaseAsync(MilestoneRecord claimed, string? error, bool newKey, CancellationToken ct) =>
-        TryReplaceAsync(claimed with
-        {
-            ClaimedBy = null,
-            ClaimedUntil = null,
-            LastError = error is { Length: > 1000 } ? error[..1000] : error,
-            KeyGeneration = claimed.KeyGeneration + (newKey ? 1 : 0),
-        }, claimed.ETag, ct);
+        TryReplaceAsync(claimed.Released(error, newKey), claimed.ETag, ct);
 
     public Task<MilestoneRecord?> TryCoverAsync(MilestoneRecord record, int coveredBy, CancellationToken ct) =>
         TryReplaceAsync(record with { State = MilestoneState.Covered, CoveredBy = coveredBy, ClaimedBy = null, ClaimedUntil = null }, record.ETag, ct);

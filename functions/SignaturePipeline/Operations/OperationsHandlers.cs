@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using SignaturePipeline.Petitions;
 using SignaturePipeline.Signatures;
 using SignaturePipeline.Storage;
+using SignaturePipeline.Timers;
 
 namespace SignaturePipeline.Operations;
 

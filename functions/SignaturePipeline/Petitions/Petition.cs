@@ -38,7 +38,7 @@ public sealed record Petition
 
     /// <summary>
     /// A signature counts only once its signer clicks the link in the confirmation email. False for petitions stored
-    /// before issue 8 (they counted at once and keep doing so); <see cref="PetitionDefinition"/> makes it true for new ones.
+    /// before confirmation existed (they counted at once and keep doing so); <see cref="PetitionDefinition"/> makes it true for new ones.
     /// </summary>
     public bool RequireConfirmation { get; init; }
     public DateTimeOffset CreatedAt { get; init; }
@@ -49,10 +49,4 @@ public sealed record Petition
     /// <summary>An origin is allowed when listed exactly, or when the list holds "*".</summary>
     public bool AllowsOrigin(string origin) =>
         AllowedOrigins.Any(o => o == "*" || string.Equals(o, origin, StringComparison.OrdinalIgnoreCase));
-}
-
-/// <summary>The exact count of a petition: the sum of its shard counters.</summary>
-public sealed record PetitionCounts(long Total, IReadOnlyDictionary<string, long> ByState)
-{
-    public static readonly PetitionCounts Zero = new(0, new Dictionary<string, long>());
 }

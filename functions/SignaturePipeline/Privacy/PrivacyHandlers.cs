@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SignaturePipeline.Petitions;
 using SignaturePipeline.Signatures;
+using SignaturePipeline.Timers;
 
 namespace SignaturePipeline.Privacy;
 
@@ -18,15 +19,11 @@ public sealed class PrivacyHandlers(
     CanonicalEmailRules emailRules,
     PetitionStore petitions,
     SignatureStore signatures,
-    Operations.TimerRunLog timerRuns,
+    TimerRunLog timerRuns,
     IOptions<PrivacyOptions> options,
     TimeProvider clock,
     ILogger<PrivacyHandlers> logger)
 {
-    public const string RetentionFunctionName = "AnonymiseClosedPetitions";
-    public const string RetentionScheduleSetting = "AnonymiseClosedPetitionsSchedule";
-    public const string DefaultRetentionSchedule = "0 30 3 * * *";
-
     /// <summary>
     /// An erasure request (GDPR art. 17) by email: the row key is computed from the canonical email, exactly as at
     /// signing, so no scan and no stored clear-text lookup is needed. The signature leaves the count and a PII-free
@@ -61,21 +58,19 @@ public sealed class PrivacyHandlers(
         foreach (var column in ExportColumns) csv.WriteField(column);
         await csv.EndRecordAsync(ct).ConfigureAwait(false);
         long rows = 0;
-        await foreach (var row in signatures.QueryRowsAsync(petitionId,
-            ["FirstName", "LastName", "Email", "OptIn", "City", "State", "PostalCode", "SignedAt", "ConfirmedAt", "Comment"], ct).ConfigureAwait(false))
+        await foreach (var row in signatures.QueryForExportAsync(petitionId, ct).ConfigureAwait(false))
         {
             if (row.Status != SignatureRowStatus.Counted) continue;
-            var e = row.Entity;
-            csv.WriteField(e.GetString("FirstName"));
-            csv.WriteField(e.GetString("LastName"));
-            csv.WriteField(e.GetBoolean("OptIn") == true ? e.GetString("Email") : "");
-            csv.WriteField(e.GetString("City"));
-            csv.WriteField(e.GetString("State"));
-            csv.WriteField(e.GetString("PostalCode"));
-            csv.WriteField(e.GetDateTimeOffset("SignedAt")?.UtcDateTime.ToString("o", CultureInfo.InvariantCulture));
-            csv.WriteField(e.GetDateTimeOffset("ConfirmedAt")?.UtcDateTime.ToString("o", CultureInfo.InvariantCulture));
+            csv.WriteField(row.FirstName);
+            csv.WriteField(row.LastName);
+            csv.WriteField(row.OptIn ? row.Email : "");
+            csv.WriteField(row.City);
+            csv.WriteField(row.State);
+            csv.WriteField(row.PostalCode);
+            csv.WriteField(row.SignedAt?.UtcDateTime.ToString("o", CultureInfo.InvariantCulture));
+            csv.WriteField(row.ConfirmedAt?.UtcDateTime.ToString("o", CultureInfo.InvariantCulture));
             csv.WriteField("counted");
-            csv.WriteField(e.GetString("Comment"));
+            csv.WriteField(row.Comment);
             await csv.EndRecordAsync(ct).ConfigureAwait(false);
             rows++;
         }
@@ -91,19 +86,18 @@ public sealed class PrivacyHandlers(
     {
         var now = clock.GetUtcNow();
         var targets = new List<(int Shard, string RowKey)>();
-        await foreach (var row in signatures.QueryRowsAsync(petitionId, ["AnonymisedAt"], ct).ConfigureAwait(false))
-            if (row.Status != SignatureRowStatus.Removed && row.Entity.GetDateTimeOffset("AnonymisedAt") is null) targets.Add((row.Shard, row.RowKey));
+        await foreach (var row in signatures.QueryForAnonymisationAsync(petitionId, ct).ConfigureAwait(false))
+            if (row.Status != SignatureRowStatus.Removed && row.AnonymisedAt is null) targets.Add((row.Shard, row.RowKey));
         var done = 0;
         foreach (var (shard, rowKey) in targets)
         {
             var result = await signatures.TransitionAsync(petitionId, shard, rowKey, row =>
-                row.Status == SignatureRowStatus.Removed || row.Entity.GetDateTimeOffset("AnonymisedAt") is not null ? null
-                    : new RowChange(row.Status, new Dictionary<string, object?> { ["AnonymisedAt"] = now }, ErasePersonalData: true), ct).ConfigureAwait(false);
+                row.Status == SignatureRowStatus.Removed || row.AnonymisedAt is not null ? null : RowChange.Anonymise(row.Status, now), ct).ConfigureAwait(false);
             if (result.Outcome == TransitionOutcome.Changed) done++;
         }
         for (var shard = 0; shard < signatures.ShardCount; shard++)
             await foreach (var outbox in signatures.ListOutboxAsync(petitionId, shard, ct).ConfigureAwait(false))
-                await signatures.DeleteOutboxAsync(outbox, ct).ConfigureAwait(false);
+                await signatures.DeleteOutboxAsync(petitionId, shard, outbox, ct).ConfigureAwait(false);
         logger.LogInformation("Anonymised {Rows} signatures of {PetitionId}", done, petitionId);
         return done;
     }
@@ -119,7 +113,7 @@ public sealed class PrivacyHandlers(
             count++;
             rows += await AnonymiseAsync(petition.Id, ct).ConfigureAwait(false);
         }
-        await timerRuns.RecordAsync(RetentionFunctionName, ct).ConfigureAwait(false);
+        await timerRuns.RecordAsync(PipelineTimers.AnonymiseClosedPetitions, ct).ConfigureAwait(false);
         return new RetentionSummary(count, rows);
     }
 }

@@ -37,9 +37,5 @@ public readonly record struct ReceiptId(string Batch, int Index, string Value)
         return true;
     }
 
-    /// <summary>When the batch was made: a version-7 GUID starts with its Unix time in milliseconds (48 bits).</summary>
-    public static DateTimeOffset CreatedAt(string batch) =>
-        DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(batch.AsSpan(0, 12), NumberStyles.HexNumber, CultureInfo.InvariantCulture));
-
     public override string ToString() => Value;
 }

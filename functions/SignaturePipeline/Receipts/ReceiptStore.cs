@@ -22,9 +22,6 @@ public sealed class ReceiptStore(TableServiceClient tables, Hmac hmac, TimeProvi
     private readonly TableClient _receipts = tables.GetTableClient(TableNames.Receipts);
     private readonly TableClient _outcomes = tables.GetTableClient(TableNames.Outcomes);
 
-    /// <summary>The row key of the layout before batches shared partitions (PartitionKey = batch); read for older batches only.</summary>
-    private const string LegacyRowKey = "outcomes";
-    private static readonly DateTimeOffset SharedPartitionsSince = new(2026, 11, 24, 0, 0, 0, TimeSpan.Zero);
     private const int MaxRowsPerTransaction = 100;
     private const int MaxMessageLength = 300;
     private static readonly System.Text.Json.JsonSerializerOptions ItemJson = new(System.Text.Json.JsonSerializerDefaults.Web)
@@ -40,8 +37,6 @@ public sealed class ReceiptStore(TableServiceClient tables, Hmac hmac, TimeProvi
         if (!ReceiptId.TryParse(hmac, receiptId, out var id)) return null;
         var batch = id.Value.Batch;
         var row = await _receipts.GetEntityIfExistsAsync<TableEntity>(PartitionOf(batch), batch, cancellationToken: ct).ConfigureAwait(false);
-        if (!row.HasValue && ReceiptId.CreatedAt(batch) < SharedPartitionsSince)
-            row = await _receipts.GetEntityIfExistsAsync<TableEntity>(batch, LegacyRowKey, cancellationToken: ct).ConfigureAwait(false);
         var item = row.HasValue ? ItemsOf(row.Value!).FirstOrDefault(i => i.I == id.Value.Index) : null;
         return item is null
             ? new Receipt(receiptId, "", ReceiptStatus.Pending)
@@ -87,7 +82,7 @@ public sealed class ReceiptStore(TableServiceClient tables, Hmac hmac, TimeProvi
         {
             await _receipts.SubmitTransactionAsync(rows.Select(r => new TableTransactionAction(TableTransactionActionType.Add,
                 RowEntity(partition, r.Batch, r.Items, r.Now))), CancellationToken.None).ConfigureAwait(false);
-            Operations.PipelineMetrics.Transaction(TableNames.Receipts, rows.Count);
+            PipelineMetrics.Transaction(TableNames.Receipts, rows.Count);
         }
         catch (TableTransactionFailedException e) when (e.Status == 409)
         {

@@ -12,28 +12,6 @@ public static partial class SignatureRules
     public const int MaxCityLength = 100;
     public const int MaxCommentLength = 1000;
 
-    public static class Codes
-    {
-        public const string NameRequired = "name_required";
-        public const string NameTooLong = "name_too_long";
-        public const string NameContainsUrl = "name_contains_url";
-        public const string NameContainsMarkup = "name_contains_markup";
-        public const string NameFormulaPrefix = "name_formula_prefix";
-        public const string NameInvalidCharacters = "name_invalid_characters";
-        public const string EmailRequired = "email_required";
-        public const string EmailInvalid = "email_invalid";
-        public const string PostalCodeRequired = "postal_code_required";
-        public const string PostalCodeInvalid = "postal_code_invalid";
-        public const string PostalCodeStateMismatch = "postal_code_state_mismatch";
-        public const string StateRequired = "state_required";
-        public const string StateInvalid = "state_invalid";
-        public const string CountryUnsupported = "country_unsupported";
-        public const string CityTooLong = "city_too_long";
-        public const string CityInvalid = "city_invalid";
-        public const string CommentTooLong = "comment_too_long";
-        public const string CommentInvalidCharacters = "comment_invalid_characters";
-    }
-
     public static IReadOnlyList<FieldError> Validate(SignatureInput input, out ValidSignature? signature, CanonicalEmailRules? emailRules = null)
     {
         var errors = new List<FieldError>();
@@ -42,46 +20,46 @@ public static partial class SignatureRules
 
         string email = "", canonical = "";
         if (string.IsNullOrWhiteSpace(input.Email))
-            errors.Add(new("email", Codes.EmailRequired, "Enter your email address."));
+            errors.Add(new("email", ReasonCodes.EmailRequired, "Enter your email address."));
         else if (!CanonicalEmail.TryNormalize(Text.Normalize(input.Email), out email))
-            errors.Add(new("email", Codes.EmailInvalid, "Enter a valid email address, like name@example.com."));
+            errors.Add(new("email", ReasonCodes.EmailInvalid, "Enter a valid email address, like name@example.com."));
         else
             canonical = CanonicalEmail.Canonicalize(email, emailRules);
 
         var country = NormalizeCountry(input.Country);
         if (country is null)
-            errors.Add(new("country", Codes.CountryUnsupported, "Only US addresses can sign this petition."));
+            errors.Add(new("country", ReasonCodes.CountryUnsupported, "Only US addresses can sign this petition."));
 
         var stateCode = "";
         var stateOk = false;
         if (string.IsNullOrWhiteSpace(input.State))
-            errors.Add(new("state", Codes.StateRequired, "Choose your state."));
+            errors.Add(new("state", ReasonCodes.StateRequired, "Choose your state."));
         else if (!UsStates.TryNormalize(Text.Normalize(input.State), out stateCode))
-            errors.Add(new("state", Codes.StateInvalid, "Choose a US state or territory from the list."));
+            errors.Add(new("state", ReasonCodes.StateInvalid, "Choose a US state or territory from the list."));
         else
             stateOk = true;
 
         var zip = "";
         var zipText = Text.Normalize(input.PostalCode);
         if (zipText.Length == 0)
-            errors.Add(new("postalCode", Codes.PostalCodeRequired, "Enter your ZIP code."));
+            errors.Add(new("postalCode", ReasonCodes.PostalCodeRequired, "Enter your ZIP code."));
         else if (!TryNormalizeZip(zipText, out zip))
-            errors.Add(new("postalCode", Codes.PostalCodeInvalid, "Enter a 5-digit ZIP code, or ZIP+4 like 10001-1234."));
+            errors.Add(new("postalCode", ReasonCodes.PostalCodeInvalid, "Enter a 5-digit ZIP code, or ZIP+4 like 10001-1234."));
         else if (stateOk && !UsStates.ZipBelongsToState(zip, stateCode))
-            errors.Add(new("postalCode", Codes.PostalCodeStateMismatch,
+            errors.Add(new("postalCode", ReasonCodes.PostalCodeStateMismatch,
                 $"ZIP code {zip} is not in {UsStates.NameOf(stateCode)}. Check the ZIP code and the state."));
 
         var city = Text.Normalize(input.City);
         if (city.Length > MaxCityLength)
-            errors.Add(new("city", Codes.CityTooLong, $"Keep the city under {MaxCityLength} characters."));
+            errors.Add(new("city", ReasonCodes.CityTooLong, $"Keep the city under {MaxCityLength} characters."));
         else if (city.Length > 0 && (Text.ContainsMarkup(city) || Text.HasControlCharacters(city) || Text.StartsLikeFormula(city)))
-            errors.Add(new("city", Codes.CityInvalid, "Enter the city name with letters only."));
+            errors.Add(new("city", ReasonCodes.CityInvalid, "Enter the city name with letters only."));
 
         var comment = Text.NormalizeMultiline(input.Comment);
         if (comment.Length > MaxCommentLength)
-            errors.Add(new("comment", Codes.CommentTooLong, $"Keep your comment under {MaxCommentLength:N0} characters (it has {comment.Length:N0})."));
+            errors.Add(new("comment", ReasonCodes.CommentTooLong, $"Keep your comment under {MaxCommentLength:N0} characters (it has {comment.Length:N0})."));
         else if (Text.HasControlCharacters(comment, allowNewlines: true))
-            errors.Add(new("comment", Codes.CommentInvalidCharacters, "Your comment contains characters that cannot be shown. Remove them and try again."));
+            errors.Add(new("comment", ReasonCodes.CommentInvalidCharacters, "Your comment contains characters that cannot be shown. Remove them and try again."));
 
         signature = errors.Count == 0
             ? new ValidSignature(first!, last!, email, canonical, zip, stateCode, city.Length == 0 ? null : city,
@@ -95,22 +73,22 @@ public static partial class SignatureRules
         // Check control characters before normalizing: whitespace folding would hide a NUL or tab.
         if (raw is not null && Text.HasControlCharacters(raw.Replace(' ', 'x')))
         {
-            errors.Add(new(field, Codes.NameInvalidCharacters, $"Your {label} contains characters that cannot be shown."));
+            errors.Add(new(field, ReasonCodes.NameInvalidCharacters, $"Your {label} contains characters that cannot be shown."));
             return null;
         }
         var name = Text.Normalize(raw);
         if (name.Length == 0)
-            errors.Add(new(field, Codes.NameRequired, $"Enter your {label}."));
+            errors.Add(new(field, ReasonCodes.NameRequired, $"Enter your {label}."));
         else if (name.Length > MaxNameLength)
-            errors.Add(new(field, Codes.NameTooLong, $"Keep your {label} under {MaxNameLength} characters."));
+            errors.Add(new(field, ReasonCodes.NameTooLong, $"Keep your {label} under {MaxNameLength} characters."));
         else if (Text.ContainsUrl(name))
-            errors.Add(new(field, Codes.NameContainsUrl, $"Your {label} cannot contain a web address."));
+            errors.Add(new(field, ReasonCodes.NameContainsUrl, $"Your {label} cannot contain a web address."));
         else if (Text.ContainsMarkup(name))
-            errors.Add(new(field, Codes.NameContainsMarkup, $"Your {label} cannot contain < or >."));
+            errors.Add(new(field, ReasonCodes.NameContainsMarkup, $"Your {label} cannot contain < or >."));
         else if (Text.StartsLikeFormula(name))
-            errors.Add(new(field, Codes.NameFormulaPrefix, $"Your {label} cannot start with =, +, -, @ or a similar symbol."));
+            errors.Add(new(field, ReasonCodes.NameFormulaPrefix, $"Your {label} cannot start with =, +, -, @ or a similar symbol."));
         else if (!Text.HasLetter(name))
-            errors.Add(new(field, Codes.NameInvalidCharacters, $"Your {label} must contain letters."));
+            errors.Add(new(field, ReasonCodes.NameInvalidCharacters, $"Your {label} must contain letters."));
         else
             return name;
         return null;

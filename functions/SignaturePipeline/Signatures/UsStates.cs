@@ -87,8 +87,6 @@ public static class UsStates
     /// <summary>Every USPS code, in table order (states, DC, territories, military).</summary>
     public static IReadOnlyList<string> Codes { get; } = Table.Select(s => s.Code).ToArray();
 
-    public static bool IsValidCode(string code) => NamesByCode.ContainsKey(code);
-
     public static string NameOf(string code) => NamesByCode.TryGetValue(code, out var name) ? name : code;
 
     /// <summary>Accepts a code in any case ("ny") or a full name ("New York"), as OSDI tools send regions.</summary>

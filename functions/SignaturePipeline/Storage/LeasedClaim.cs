@@ -2,17 +2,47 @@ using Microsoft.Extensions.Logging;
 
 namespace SignaturePipeline.Storage;
 
-/// <summary>A stored fact that one run at a time may work on: who holds it, and until when.</summary>
+/// <summary>
+/// A stored fact that one run at a time may work on: who holds it, until when, how often it was tried, and which
+/// idempotency key generation its next send uses.
+/// </summary>
 public interface ILeasedRecord<TSelf> where TSelf : ILeasedRecord<TSelf>
 {
     string? ClaimedBy { get; }
     DateTimeOffset? ClaimedUntil { get; }
+    int Attempts { get; }
+    int KeyGeneration { get; }
+    string? LastError { get; }
 
-    /// <summary>The same record, held a while longer.</summary>
-    TSelf WithClaimedUntil(DateTimeOffset until);
+    /// <summary>The same record with these lease fields; everything else as it is.</summary>
+    TSelf WithLease(string? claimedBy, DateTimeOffset? claimedUntil, int attempts, int keyGeneration, string? lastError);
 
     /// <summary>What it is, for logs and errors: "the delivery of … to … for …".</summary>
     string Describe();
+}
+
+/// <summary>How a run takes, keeps and gives back a <see cref="ILeasedRecord{TSelf}"/>: the one spelling for milestones and deliveries.</summary>
+public static class LeasedRecords
+{
+    private const int MaxErrorLength = 1000;
+
+    public static bool IsClaimedByOther<TRecord>(this TRecord record, string owner, DateTimeOffset now) where TRecord : ILeasedRecord<TRecord> =>
+        record.ClaimedUntil > now && record.ClaimedBy != owner;
+
+    /// <summary>The record taken by <paramref name="owner"/> until <paramref name="until"/>: one more attempt.</summary>
+    public static TRecord Claimed<TRecord>(this TRecord record, string owner, DateTimeOffset until) where TRecord : ILeasedRecord<TRecord> =>
+        record.WithLease(owner, until, record.Attempts + 1, record.KeyGeneration, record.LastError);
+
+    /// <summary>The same record, held a while longer.</summary>
+    public static TRecord Renewed<TRecord>(this TRecord record, DateTimeOffset until) where TRecord : ILeasedRecord<TRecord> =>
+        record.WithLease(record.ClaimedBy, until, record.Attempts, record.KeyGeneration, record.LastError);
+
+    /// <summary>
+    /// The record given back for the next run, with what went wrong. <paramref name="newKey"/>: the failed attempt surely
+    /// sent nothing, so the next may use a fresh idempotency key.
+    /// </summary>
+    public static TRecord Released<TRecord>(this TRecord record, string? error, bool newKey) where TRecord : ILeasedRecord<TRecord> =>
+        record.WithLease(null, null, record.Attempts, record.KeyGeneration + (newKey ? 1 : 0), error is { Length: > MaxErrorLength } ? error[..MaxErrorLength] : error);
 }
 
 /// <summary>
@@ -130,7 +160,7 @@ internal sealed class LeasedClaim<TRecord> : IAsyncDisposable where TRecord : cl
             try
             {
                 if (Current.ClaimedBy is null) return; // done and let go
-                var renewed = await _tryUpdate(Current.WithClaimedUntil(_clock.GetUtcNow() + _lease), stop).ConfigureAwait(false);
+                var renewed = await _tryUpdate(Current.Renewed(_clock.GetUtcNow() + _lease), stop).ConfigureAwait(false);
                 if (renewed is null)
                 {
                     WasLost = true;

@@ -18,9 +18,6 @@ public sealed class StorageConnection
 {
     public const string SettingName = "AzureWebJobsStorage";
 
-    /// <summary>What Azurite answers to; the well-known development account is public by design.</summary>
-    public const string DevelopmentConnectionString = "UseDevelopmentStorage=true";
-
     private StorageConnection(string? connectionString, Uri? tableUri, Uri? queueUri, Uri? blobUri, TokenCredential? credential)
     {
         ConnectionString = connectionString;

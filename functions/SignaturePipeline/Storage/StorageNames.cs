@@ -11,14 +11,16 @@ public static class TableNames
     public const string Receipts = "receipts";
     /// <summary>Rejections and duplicates per petition, for organizers. Keys: see <see cref="Receipts.ReceiptStore"/>.</summary>
     public const string Outcomes = "outcomes";
-    /// <summary>Why a queue message failed, for operators. Keys: see <see cref="Signatures.SignatureProcessor"/>.</summary>
+    /// <summary>Why a queue message failed, for operators. Keys: see <see cref="Intake.FailureLog"/>.</summary>
     public const string Failures = "failures";
+    /// <summary>The last run of each timer function. Keys: see <see cref="Timers.TimerRunLog"/>.</summary>
+    public const string TimerRuns = "timerruns";
     /// <summary>Crossed milestones and hourly count snapshots. Keys: see <see cref="Milestones.MilestoneStore"/>.</summary>
     public const string Milestones = "milestones";
     /// <summary>Weekly deliveries and each target's watermark. Keys: see <see cref="Deliveries.DeliveryStore"/>.</summary>
     public const string Deliveries = "deliveries";
 
-    public static readonly string[] All = [Petitions, Signatures, Receipts, Outcomes, Failures, Milestones, Deliveries];
+    public static readonly string[] All = [Petitions, Signatures, Receipts, Outcomes, Failures, TimerRuns, Milestones, Deliveries];
 }
 
 /// <summary>Blob containers. The Bicep template creates them in Azure; <see cref="StorageInitializer"/> locally.</summary>

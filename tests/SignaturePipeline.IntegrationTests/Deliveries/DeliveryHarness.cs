@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using MimeKit;
 using SignaturePipeline.Deliveries;
 using SignaturePipeline.Email;
+using SignaturePipeline.Intake;
 using SignaturePipeline.IntegrationTests.Infrastructure;
 using SignaturePipeline.Petitions;
 using SignaturePipeline.Receipts;
@@ -105,10 +106,9 @@ public sealed class DeliveryHarness : IAsyncDisposable
         var (shard, rowKey) = store.KeyOf(petitionId, email);
         var now = Clock.GetUtcNow();
         var valid = new ValidSignature(first, last, email, email, ZipOf[state], state, city, "US", comment, false);
-        var queued = new QueuedSignature("seeded-" + Guid.NewGuid().ToString("N"), petitionId, now, new SignatureInput());
         var pk = SignatureStore.PartitionKeyOf(petitionId, shard);
         var table = Services.GetRequiredService<TableServiceClient>().GetTableClient(TableNames.Signatures);
-        await table.SubmitTransactionAsync(SignatureStore.RowsOf(pk, [new SignatureStore.Pending(queued, valid, shard, rowKey)], now)
+        await table.SubmitTransactionAsync(SignatureStore.RowsOf(pk, [new SignatureStore.Pending("seeded-" + Guid.NewGuid().ToString("N"), valid, now, shard, rowKey)], now)
             .Select(e => new TableTransactionAction(TableTransactionActionType.Add, e)), CancellationToken.None);
         PassSafetyMargin();
     }

@@ -6,8 +6,12 @@ using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using SignaturePipeline.Deliveries;
 using SignaturePipeline.Email;
+using SignaturePipeline.Intake;
 using SignaturePipeline.IntegrationTests.Infrastructure;
+using SignaturePipeline.Receipts;
 using SignaturePipeline.Signatures;
+using SignaturePipeline.Timers;
+
 using static SignaturePipeline.IntegrationTests.Deliveries.DeliveryHarness;
 
 namespace SignaturePipeline.IntegrationTests.Deliveries;
@@ -64,8 +68,8 @@ public sealed class DeliveryTests(AzuriteFixture azurite)
         await h.SignNamedAsync(id, 2, "CA");
         // A throwaway mailbox: stored and held for review, out of the count and out of the delivery index.
         var hmac = h.Services.GetRequiredService<Security.Hmac>();
-        var batch = Receipts.ReceiptId.NewBatch();
-        var held = new QueuedSignature(Receipts.ReceiptId.Create(hmac, batch, 0).Value, id, h.Clock.GetUtcNow(),
+        var batch = ReceiptId.NewBatch();
+        var held = new QueuedSignature(ReceiptId.Create(hmac, batch, 0).Value, id, h.Clock.GetUtcNow(),
             Signer("Held", "Back", "CA", email: "burner@mailinator.com"));
         await h.Services.GetRequiredService<SignatureProcessor>().ProcessAsync(
             new SignatureMessage(SignatureMessage.CurrentSchema, [held]).Serialize(), Guid.NewGuid().ToString(), 1, CancellationToken.None);
@@ -383,7 +387,7 @@ public sealed class DeliveryTests(AzuriteFixture azurite)
         var past = DateTimeOffset.UtcNow.AddMinutes(-3);
         var valid = new ValidSignature("Route", "Tester", "route@example.org", "route@example.org", "10027", "NY", "Harlem", "US", null, false);
         await tables.SubmitTransactionAsync(SignatureStore.RowsOf(SignatureStore.PartitionKeyOf(id, shard),
-            [new SignatureStore.Pending(new QueuedSignature("r", id, past, new SignatureInput()), valid, shard, rowKey)], past)
+            [new SignatureStore.Pending("r", valid, past, shard, rowKey)], past)
             .Select(e => new Azure.Data.Tables.TableTransactionAction(Azure.Data.Tables.TableTransactionActionType.Add, e)));
 
         Assert.Equal(HttpStatusCode.Unauthorized, (await host.CreateClient().PostAsync($"/api/admin/petitions/{id}/deliveries", null)).StatusCode);
@@ -395,7 +399,7 @@ public sealed class DeliveryTests(AzuriteFixture azurite)
         Assert.Equal(("governor-ny", "delivered", 1), (outcome.GetProperty("targetId").GetString(), outcome.GetProperty("outcome").GetString(), outcome.GetProperty("count").GetInt32()));
 
         // The timer, run now as on the Functions host: the President's delivery goes out; the governor's is not repeated.
-        Assert.Equal(HttpStatusCode.Accepted, (await admin.PostAsync($"/admin/functions/{DeliveryCompiler.FunctionName}", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, (await admin.PostAsync($"/admin/functions/{PipelineTimers.CompileWeeklyDeliveries}", null)).StatusCode);
         Assert.Equal(2, transport.Sent.Count(s => s.Key.StartsWith($"delivery:{id}:", StringComparison.Ordinal) && s.Key.Contains(":target", StringComparison.Ordinal)));
 
         var list = await admin.GetFromJsonAsync<JsonElement>($"/api/admin/petitions/{id}/deliveries");

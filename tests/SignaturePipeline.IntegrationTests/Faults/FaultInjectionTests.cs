@@ -11,6 +11,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using MimeKit;
 using SignaturePipeline.Email;
+using SignaturePipeline.Intake;
 using SignaturePipeline.IntegrationTests.Infrastructure;
 using SignaturePipeline.LocalHost.Azurite;
 using SignaturePipeline.Milestones;
@@ -23,7 +24,7 @@ using Xunit.Abstractions;
 namespace SignaturePipeline.IntegrationTests.Faults;
 
 /// <summary>
-/// Issue 9: the real local host (as processes) on a real Azurite with on-disk data, under a steady load of
+/// The real local host (as processes) on a real Azurite with on-disk data, under a steady load of
 /// generated signatures with a known expected outcome each, while storage and hosts are killed and restarted,
 /// a message is delivered twice, poison is injected and two hosts compete. Afterwards storage alone must show:
 /// nothing lost, nothing counted twice, every milestone emailed exactly once.

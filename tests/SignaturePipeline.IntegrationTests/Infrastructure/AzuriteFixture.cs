@@ -30,11 +30,7 @@ public sealed class AzuriteFixture : IAsyncLifetime
 
     private const string Never = "0 0 0 1 1 *";
 
-    private static readonly string[] TimerSchedules =
-    [
-        SignaturePipeline.Milestones.MilestoneNotifier.ScheduleSetting, SignaturePipeline.Confirmation.SignerMailer.ScheduleSetting, SignaturePipeline.Privacy.PrivacyHandlers.RetentionScheduleSetting,
-        SignaturePipeline.Deliveries.DeliveryCompiler.ScheduleSetting, SignaturePipeline.Deliveries.DeliveryCompiler.FinishScheduleSetting,
-    ];
+    private static readonly string[] TimerSchedules = [.. SignaturePipeline.Timers.PipelineTimers.All.Select(t => t.ScheduleSetting)];
 
     /// <summary>The settings a host gets: the production names, pointed at this Azurite.</summary>
     public Dictionary<string, string?> Settings(IDictionary<string, string?>? overrides = null)

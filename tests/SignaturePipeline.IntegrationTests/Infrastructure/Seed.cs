@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using SignaturePipeline.Intake;
 using SignaturePipeline.Petitions;
 using SignaturePipeline.Receipts;
 using SignaturePipeline.Security;

@@ -6,6 +6,7 @@ using SignaturePipeline.Email;
 using SignaturePipeline.IntegrationTests.Infrastructure;
 using SignaturePipeline.LocalHost;
 using SignaturePipeline.Milestones;
+using SignaturePipeline.Timers;
 
 namespace SignaturePipeline.IntegrationTests.Milestones;
 
@@ -82,10 +83,10 @@ public sealed class PickupTests(AzuriteFixture azurite) : IDisposable
         await Seed.SignAsync(host.Services, id, 3);
 
         using var client = host.CreateClient(AzuriteFixture.AdminKey);
-        var response = await client.PostAsync(new Uri($"/admin/functions/{MilestoneNotifier.FunctionName}", UriKind.Relative), new StringContent("{}"));
+        var response = await client.PostAsync(new Uri($"/admin/functions/{PipelineTimers.SendMilestoneEmails}", UriKind.Relative), new StringContent("{}"));
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         using var anonymous = host.CreateClient();
-        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.PostAsync(new Uri($"/admin/functions/{MilestoneNotifier.FunctionName}", UriKind.Relative), null)).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.PostAsync(new Uri($"/admin/functions/{PipelineTimers.SendMilestoneEmails}", UriKind.Relative), null)).StatusCode);
 
         var message = await MimeMessage.LoadAsync(Assert.Single(FilesOf(id)));
         Assert.Contains("reached its goal of 3 supporters", message.Subject, StringComparison.Ordinal);
@@ -99,7 +100,7 @@ public sealed class PickupTests(AzuriteFixture azurite) : IDisposable
         var options = local.GetRequiredService<Microsoft.Extensions.Options.IOptions<EmailOptions>>().Value;
         Assert.Equal((EmailTransports.Pickup, ".data/mail", null, null), (options.NormalizedTransport, options.PickupDirectory, options.Smtp.Port, options.Acs.UseManagedIdentity));
         Assert.IsType<PickupDirectoryTransport>(local.GetRequiredService<IEmailTransport>());
-        Assert.Equal("0 */5 * * * *", values[MilestoneNotifier.ScheduleSetting]);
+        Assert.Equal("0 */5 * * * *", values[PipelineTimers.Get(PipelineTimers.SendMilestoneEmails).ScheduleSetting]);
 
         // What infra/app/api.bicep sets in Azure.
         values["Email:Transport"] = "acs";

@@ -4,7 +4,9 @@ using System.Text.Json;
 using Azure.Data.Tables;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.DependencyInjection;
+using SignaturePipeline.Intake;
 using SignaturePipeline.IntegrationTests.Infrastructure;
+using SignaturePipeline.Receipts;
 using SignaturePipeline.Signatures;
 using SignaturePipeline.Storage;
 
@@ -84,9 +86,9 @@ public sealed class OperationsTests(AzuriteFixture azurite) : IAsyncLifetime
     {
         var petition = await Seed.PetitionAsync(_host.Services, goal: 100, milestones: [50]);
         var hmac = _host.Services.GetRequiredService<Security.Hmac>();
-        var batch = Receipts.ReceiptId.NewBatch();
+        var batch = ReceiptId.NewBatch();
         var message = new SignatureMessage(SignatureMessage.CurrentSchema,
-            [new QueuedSignature(Receipts.ReceiptId.Create(hmac, batch, 0).Value, petition, DateTimeOffset.UtcNow,
+            [new QueuedSignature(ReceiptId.Create(hmac, batch, 0).Value, petition, DateTimeOffset.UtcNow,
                 new SignatureInput { FirstName = "Re", LastName = "Driven", Email = "redrive@example.org", PostalCode = "10001", State = "NY" })]);
         // As if it had failed five times during an outage, the host moved it here.
         var queues = _host.Services.GetRequiredService<QueueServiceClient>();

@@ -1,7 +1,9 @@
 using System.Text;
 using System.Text.RegularExpressions;
 using SignaturePipeline.Confirmation;
+using SignaturePipeline.Intake;
 using SignaturePipeline.Signatures;
+using SignaturePipeline.Web.Intake;
 using static SignaturePipeline.Tests.Pages.PageRendering;
 
 namespace SignaturePipeline.Tests.Confirmation;

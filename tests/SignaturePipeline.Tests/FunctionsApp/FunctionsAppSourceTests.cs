@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using SignaturePipeline.Signatures;
+using SignaturePipeline.Intake;
 
 namespace SignaturePipeline.Tests.FunctionsApp;
 

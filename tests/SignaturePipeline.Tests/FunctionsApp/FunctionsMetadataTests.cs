@@ -1,7 +1,7 @@
 using System.Reflection;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using SignaturePipeline.Signatures;
+using SignaturePipeline.Intake;
 using SignaturePipeline.Storage;
 using Xunit.Abstractions;
 

@@ -1,5 +1,6 @@
 using SignaturePipeline.Milestones;
 using SignaturePipeline.Petitions;
+using SignaturePipeline.Signatures;
 
 namespace SignaturePipeline.Tests.Milestones;
 

@@ -157,7 +157,7 @@ public sealed partial class SpanishPageTests
     [Fact]
     public async Task A_rejected_receipt_is_explained_in_Spanish_by_its_code_or_in_English_when_the_code_is_new()
     {
-        var known = new Receipt("r-1", "stop-s-comm", ReceiptStatus.Rejected, SignatureRules.Codes.NameRequired, "firstName", "Enter your first name.");
+        var known = new Receipt("r-1", "stop-s-comm", ReceiptStatus.Rejected, ReasonCodes.NameRequired, "firstName", "Enter your first name.");
         var page = await RunAsync(ThankYouPage.Render(Petition(), "r-1", known, 0, Spanish));
         Assert.Contains("<h1>Tu firma no fue contada</h1><p>Escribe tu nombre.</p>", page.Html);
         Assert.Contains("<a href=\"/petitions/stop-s-comm?lang=es#sign\">Firmar de nuevo</a>", page.Html);
@@ -192,7 +192,7 @@ public sealed partial class SpanishPageTests
     [Fact]
     public void Every_code_the_rules_can_give_has_a_Spanish_message()
     {
-        var codes = typeof(SignatureRules.Codes).GetFields(BindingFlags.Public | BindingFlags.Static).Select(f => (string)f.GetRawConstantValue()!).ToList();
+        var codes = typeof(ReasonCodes).GetFields(BindingFlags.Public | BindingFlags.Static).Select(f => (string)f.GetRawConstantValue()!).ToList();
         Assert.NotEmpty(codes);
         Assert.All(codes, code => Assert.True(PageStrings.Spanish.Codes.ContainsKey(code), code));
     }

@@ -44,31 +44,31 @@ public sealed class SignatureRulesTests
         Assert.Empty(SignatureRules.Validate(Valid() with { FirstName = "Zoë", LastName = "李" }, out _));
 
     [Theory]
-    [InlineData(null, SignatureRules.Codes.NameRequired)]
-    [InlineData("   ", SignatureRules.Codes.NameRequired)]
-    [InlineData("http://spam.example", SignatureRules.Codes.NameContainsUrl)]
-    [InlineData("Visit www.spam", SignatureRules.Codes.NameContainsUrl)]
-    [InlineData("buy at cheap-pills.com", SignatureRules.Codes.NameContainsUrl)]
-    [InlineData("<script>alert(1)</script>", SignatureRules.Codes.NameContainsMarkup)]
-    [InlineData("Ana <b>", SignatureRules.Codes.NameContainsMarkup)]
-    [InlineData("=HYPERLINK(\"x\")", SignatureRules.Codes.NameFormulaPrefix)]
-    [InlineData("+1234", SignatureRules.Codes.NameFormulaPrefix)]
-    [InlineData("-Ana", SignatureRules.Codes.NameFormulaPrefix)]
-    [InlineData("@Ana", SignatureRules.Codes.NameFormulaPrefix)]
-    [InlineData("Ana\u0000Null", SignatureRules.Codes.NameInvalidCharacters)]
-    [InlineData("Ana\u202Eevil", SignatureRules.Codes.NameInvalidCharacters)]
-    [InlineData("12345", SignatureRules.Codes.NameInvalidCharacters)]
+    [InlineData(null, ReasonCodes.NameRequired)]
+    [InlineData("   ", ReasonCodes.NameRequired)]
+    [InlineData("http://spam.example", ReasonCodes.NameContainsUrl)]
+    [InlineData("Visit www.spam", ReasonCodes.NameContainsUrl)]
+    [InlineData("buy at cheap-pills.com", ReasonCodes.NameContainsUrl)]
+    [InlineData("<script>alert(1)</script>", ReasonCodes.NameContainsMarkup)]
+    [InlineData("Ana <b>", ReasonCodes.NameContainsMarkup)]
+    [InlineData("=HYPERLINK(\"x\")", ReasonCodes.NameFormulaPrefix)]
+    [InlineData("+1234", ReasonCodes.NameFormulaPrefix)]
+    [InlineData("-Ana", ReasonCodes.NameFormulaPrefix)]
+    [InlineData("@Ana", ReasonCodes.NameFormulaPrefix)]
+    [InlineData("Ana\u0000Null", ReasonCodes.NameInvalidCharacters)]
+    [InlineData("Ana\u202Eevil", ReasonCodes.NameInvalidCharacters)]
+    [InlineData("12345", ReasonCodes.NameInvalidCharacters)]
     public void Bad_first_names_are_rejected_with_a_reason(string? name, string code) =>
         Assert.Equal(code, CodeOf(Valid() with { FirstName = name }));
 
     [Fact]
     public void A_name_over_100_characters_is_too_long() =>
-        Assert.Equal(SignatureRules.Codes.NameTooLong, CodeOf(Valid() with { LastName = new string('a', 101) }));
+        Assert.Equal(ReasonCodes.NameTooLong, CodeOf(Valid() with { LastName = new string('a', 101) }));
 
     [Theory]
-    [InlineData(null, SignatureRules.Codes.EmailRequired)]
-    [InlineData("not-an-email", SignatureRules.Codes.EmailInvalid)]
-    [InlineData("ana@localhost", SignatureRules.Codes.EmailInvalid)]
+    [InlineData(null, ReasonCodes.EmailRequired)]
+    [InlineData("not-an-email", ReasonCodes.EmailInvalid)]
+    [InlineData("ana@localhost", ReasonCodes.EmailInvalid)]
     public void Bad_emails_are_rejected(string? email, string code) =>
         Assert.Equal(code, CodeOf(Valid() with { Email = email }));
 
@@ -78,7 +78,7 @@ public sealed class SignatureRulesTests
     [InlineData("ABCDE")]
     [InlineData("10001-12")]
     public void Zips_that_are_not_5_or_9_digits_are_rejected(string zip) =>
-        Assert.Equal(SignatureRules.Codes.PostalCodeInvalid, CodeOf(Valid() with { PostalCode = zip }));
+        Assert.Equal(ReasonCodes.PostalCodeInvalid, CodeOf(Valid() with { PostalCode = zip }));
 
     [Theory]
     [InlineData("100011234", "10001-1234")]
@@ -95,12 +95,12 @@ public sealed class SignatureRulesTests
     [InlineData("10001", "CA")]
     [InlineData("02139", "NY")]
     public void A_zip_from_another_state_is_rejected(string zip, string state) =>
-        Assert.Equal(SignatureRules.Codes.PostalCodeStateMismatch, CodeOf(Valid() with { PostalCode = zip, State = state }));
+        Assert.Equal(ReasonCodes.PostalCodeStateMismatch, CodeOf(Valid() with { PostalCode = zip, State = state }));
 
     [Theory]
-    [InlineData("XX", SignatureRules.Codes.StateInvalid)]
-    [InlineData("New Yrok", SignatureRules.Codes.StateInvalid)]
-    [InlineData("", SignatureRules.Codes.StateRequired)]
+    [InlineData("XX", ReasonCodes.StateInvalid)]
+    [InlineData("New Yrok", ReasonCodes.StateInvalid)]
+    [InlineData("", ReasonCodes.StateRequired)]
     public void States_outside_the_USPS_list_are_rejected(string state, string code)
     {
         var errors = SignatureRules.Validate(Valid() with { State = state }, out _);
@@ -120,11 +120,11 @@ public sealed class SignatureRulesTests
 
     [Fact]
     public void A_country_other_than_the_US_is_rejected() =>
-        Assert.Equal(SignatureRules.Codes.CountryUnsupported, CodeOf(Valid() with { Country = "CA" }));
+        Assert.Equal(ReasonCodes.CountryUnsupported, CodeOf(Valid() with { Country = "CA" }));
 
     [Fact]
     public void A_comment_over_1000_characters_is_rejected() =>
-        Assert.Equal(SignatureRules.Codes.CommentTooLong, CodeOf(Valid() with { Comment = new string('x', 1001) }));
+        Assert.Equal(ReasonCodes.CommentTooLong, CodeOf(Valid() with { Comment = new string('x', 1001) }));
 
     [Fact]
     public void A_comment_keeps_its_line_breaks() =>
@@ -132,11 +132,11 @@ public sealed class SignatureRulesTests
 
     [Fact]
     public void A_comment_with_a_null_byte_is_rejected() =>
-        Assert.Equal(SignatureRules.Codes.CommentInvalidCharacters, CodeOf(Valid() with { Comment = "hi\u0000there" }));
+        Assert.Equal(ReasonCodes.CommentInvalidCharacters, CodeOf(Valid() with { Comment = "hi\u0000there" }));
 
     [Fact]
     public void A_city_with_markup_is_rejected() =>
-        Assert.Equal(SignatureRules.Codes.CityInvalid, CodeOf(Valid() with { City = "<img src=x>" }));
+        Assert.Equal(ReasonCodes.CityInvalid, CodeOf(Valid() with { City = "<img src=x>" }));
 
     [Fact]
     public void Every_error_names_its_field_and_reads_as_a_sentence()

@@ -5,7 +5,7 @@ using SignaturePipeline.Receipts;
 using SignaturePipeline.Security;
 using SignaturePipeline.Storage;
 
-namespace SignaturePipeline.IntegrationTests.Signatures;
+namespace SignaturePipeline.IntegrationTests.Receipts;
 
 /// <summary>Receipt rows against real Azurite: written together by concurrent messages, merged on a retry, read back one by one.</summary>
 [Collection(AzuriteGroup.Name)]
@@ -59,22 +59,6 @@ public sealed class ReceiptStoreTests(AzuriteFixture azurite) : IAsyncLifetime
         await Store.WriteAsync([first[1]], CancellationToken.None);
         Assert.Equal(ReceiptStatus.Counted, (await Store.GetAsync(first[1].ReceiptId, CancellationToken.None))!.Status);
         Assert.Equal(ReceiptStatus.Rejected, (await Store.GetAsync(second[1].ReceiptId, CancellationToken.None))!.Status);
-    }
-
-    [Fact]
-    public async Task A_receipt_written_in_the_layout_before_shared_partitions_still_reads_back()
-    {
-        // A batch made before the layout changed, stored as it was then: PartitionKey = batch, RowKey "outcomes".
-        var batch = "0193" + Guid.NewGuid().ToString("N")[4..];
-        var table = _services.GetRequiredService<TableServiceClient>().GetTableClient(TableNames.Receipts);
-        await table.AddEntityAsync(new TableEntity(batch, "outcomes")
-        {
-            ["Items"] = System.Text.Encoding.UTF8.GetBytes("""[{"i":0,"p":"old-petition","s":"Counted","n":42}]"""),
-        });
-
-        var receipt = await Store.GetAsync(ReceiptId.Create(Hmac, batch, 0).Value, CancellationToken.None);
-
-        Assert.Equal((ReceiptStatus.Counted, 42L, "old-petition"), (receipt!.Status, receipt.SupporterNumber, receipt.PetitionId));
     }
 
     [Fact]

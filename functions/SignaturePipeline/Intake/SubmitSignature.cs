@@ -1,7 +1,9 @@
 using Microsoft.Extensions.Logging;
+using SignaturePipeline.Abuse;
 using SignaturePipeline.Petitions;
+using SignaturePipeline.Signatures;
 
-namespace SignaturePipeline.Signatures;
+namespace SignaturePipeline.Intake;
 
 /// <summary>What intake decided. Hosts map these to HTTP; nothing here knows about HTTP.</summary>
 public abstract record SubmitResult
@@ -22,22 +24,19 @@ public abstract record SubmitResult
 public sealed class SubmitSignatureHandler(
     PetitionStore petitions,
     SignatureEnqueuer queue,
-    Abuse.AbuseGuard guard,
-    Abuse.CaptchaVerifier captcha,
+    AbuseGuard guard,
+    CaptchaVerifier captcha,
     CanonicalEmailRules emailRules,
     TimeProvider clock,
     ILogger<SubmitSignatureHandler> logger)
 {
     public const string FunctionName = "SubmitSignature";
 
-    public Task<SubmitResult> SubmitAsync(string petitionId, SignatureInput input, CancellationToken ct) =>
-        SubmitAsync(petitionId, input, Abuse.SignerContext.None, ct);
-
     /// <summary>
     /// Held signatures (over a rate limit, a honeypot hit, a failed captcha) get exactly the answer a good one gets;
     /// only the flag that travels with them differs, and the processor keeps them out of the count.
     /// </summary>
-    public async Task<SubmitResult> SubmitAsync(string petitionId, SignatureInput input, Abuse.SignerContext signer, CancellationToken ct)
+    public async Task<SubmitResult> SubmitAsync(string petitionId, SignatureInput input, SignerContext signer, CancellationToken ct)
     {
         var petition = await petitions.GetAsync(petitionId, ct).ConfigureAwait(false);
         if (petition is null) return new SubmitResult.PetitionNotFound(petitionId);
@@ -62,8 +61,8 @@ public sealed class SubmitSignatureHandler(
         };
         // Rate limits count only what would otherwise be accepted; a honeypot or captcha verdict outranks them.
         var flag = guard.Check(petitionId, signer.ClientIp);
-        if (!string.IsNullOrEmpty(input.Website)) flag = Abuse.AbuseFlags.Honeypot;
-        else if (captcha.Enabled && !await captcha.VerifyAsync(input.CaptchaResponse ?? signer.CaptchaResponse, signer.ClientIp, petition.AllowedOrigins, ct).ConfigureAwait(false)) flag = Abuse.AbuseFlags.CaptchaFailed;
+        if (!string.IsNullOrEmpty(input.Website)) flag = AbuseFlags.Honeypot;
+        else if (captcha.Enabled && !await captcha.VerifyAsync(input.CaptchaResponse ?? signer.CaptchaResponse, signer.ClientIp, petition.AllowedOrigins, ct).ConfigureAwait(false)) flag = AbuseFlags.CaptchaFailed;
         if (flag is not null) logger.LogInformation("Signature for {PetitionId} held: {Flag}", petitionId, flag);
         try
         {

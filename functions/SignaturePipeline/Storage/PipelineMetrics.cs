@@ -1,9 +1,9 @@
 using System.Diagnostics.Metrics;
 
-namespace SignaturePipeline.Operations;
+namespace SignaturePipeline.Storage;
 
 /// <summary>
-/// How well the group commits group, as metrics (meter <see cref="MeterName"/>): signatures per queue message and
+/// How well intake batching and the group commit group, as metrics (meter <see cref="MeterName"/>): signatures per queue message and
 /// operations per table transaction. Azurite and Azure both charge per request, so these two ratios are what the
 /// pipeline's throughput and bill follow; an OpenTelemetry exporter or <c>dotnet-counters</c> reads them, and the
 /// benchmark reports them.

@@ -2,11 +2,12 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
+using SignaturePipeline.IntegrationTests.Abuse;
 using SignaturePipeline.IntegrationTests.Infrastructure;
 using SignaturePipeline.Signatures;
 using static SignaturePipeline.IntegrationTests.Infrastructure.PipelineClient;
 
-namespace SignaturePipeline.IntegrationTests.Abuse;
+namespace SignaturePipeline.IntegrationTests.Privacy;
 
 [Collection(AzuriteGroup.Name)]
 public sealed class PrivacyTests(AzuriteFixture azurite) : IAsyncLifetime
@@ -58,7 +59,7 @@ public sealed class PrivacyTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Equal(1, (await GetPetitionAsync(_h.Client, petition)).GetProperty("countsByState").GetProperty("NY").GetInt64());
 
         var store = _h.Host.Services.GetRequiredService<SignatureStore>();
-        await foreach (var row in store.QueryRowsAsync(petition, null, CancellationToken.None))
+        await foreach (var row in store.QueryRowsAsync(petition, CancellationToken.None))
             if (row.Status == SignatureRowStatus.Removed)
                 Assert.DoesNotContain(row.Entity.Select(kv => kv.Value), v => v is string s && (s.Contains("erase", StringComparison.OrdinalIgnoreCase) || s == "secret"));
     }
@@ -81,7 +82,7 @@ public sealed class PrivacyTests(AzuriteFixture azurite) : IAsyncLifetime
             {
                 await Task.Delay(200);
                 rows = [];
-                await foreach (var row in store.QueryRowsAsync(petition, null, CancellationToken.None)) rows.Add(row);
+                await foreach (var row in store.QueryRowsAsync(petition, CancellationToken.None)) rows.Add(row);
             } while (rows.Any(r => r.Entity.ContainsKey("FirstName")) && DateTime.UtcNow < deadline);
             Assert.Equal(3, rows.Count);
             Assert.All(rows, r => Assert.All(SignatureStore.PersonalProperties, p => Assert.False(r.Entity.ContainsKey(p), p)));

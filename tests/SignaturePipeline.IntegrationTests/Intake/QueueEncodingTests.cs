@@ -3,7 +3,7 @@ using Azure.Storage.Queues;
 using Microsoft.Extensions.DependencyInjection;
 using SignaturePipeline.IntegrationTests.Infrastructure;
 
-namespace SignaturePipeline.IntegrationTests.Signatures;
+namespace SignaturePipeline.IntegrationTests.Intake;
 
 [Collection(AzuriteGroup.Name)]
 public sealed class QueueEncodingTests(AzuriteFixture azurite)

@@ -1,7 +1,8 @@
 using System.Text;
 using SignaturePipeline.Signatures;
+using SignaturePipeline.Web.Intake;
 
-namespace SignaturePipeline.Tests.Signatures;
+namespace SignaturePipeline.Tests.Intake;
 
 public sealed class SignatureJsonTests
 {

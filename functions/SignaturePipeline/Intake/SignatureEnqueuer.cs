@@ -6,14 +6,16 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SignaturePipeline.Receipts;
 using SignaturePipeline.Security;
+using SignaturePipeline.Signatures;
 using SignaturePipeline.Storage;
 
-namespace SignaturePipeline.Signatures;
+namespace SignaturePipeline.Intake;
 
 /// <summary>
-/// Group commit for intake. Each request hands its signature over and waits; a few senders each take
-/// everything that is waiting, write it as one queue message, and release those requests only once the
-/// queue has acknowledged it. At rest a signature travels alone; in a spike hundreds share a message.
+/// Intake batching (the queue's counterpart of <see cref="GroupCommit{TItem, TOutcome}"/>, which coalesces table
+/// transactions). Each request hands its signature over and waits; a few senders each take everything that is
+/// waiting, write it as one queue message, and release those requests only once the queue has acknowledged it.
+/// At rest a signature travels alone; in a spike hundreds share a message.
 /// A request never answers 202 before its signature is durably queued.
 /// </summary>
 public sealed class SignatureEnqueuer : IAsyncDisposable
@@ -100,7 +102,7 @@ public sealed class SignatureEnqueuer : IAsyncDisposable
         try
         {
             await _queue.SendMessageAsync(new BinaryData(body.AsMemory(0, offset))).ConfigureAwait(false);
-            Operations.PipelineMetrics.SignaturesPerMessage.Record(batch.Count);
+            PipelineMetrics.SignaturesPerMessage.Record(batch.Count);
             for (var i = 0; i < batch.Count; i++)
                 batch[i].Done.TrySetResult(ReceiptId.Create(_hmac, batchId, i).Value);
         }

@@ -7,7 +7,7 @@ using SignaturePipeline.IntegrationTests.Infrastructure;
 using SignaturePipeline.Signatures;
 using static SignaturePipeline.IntegrationTests.Infrastructure.PipelineClient;
 
-namespace SignaturePipeline.IntegrationTests.Signatures;
+namespace SignaturePipeline.IntegrationTests.Intake;
 
 /// <summary>
 /// Hostile and broken requests against the real host: each gets the right 4xx with a machine-readable code

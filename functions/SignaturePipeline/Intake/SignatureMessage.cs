@@ -1,11 +1,12 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using SignaturePipeline.Signatures;
 
-namespace SignaturePipeline.Signatures;
+namespace SignaturePipeline.Intake;
 
 /// <summary>
 /// One queue message: every signature that intake accepted while the previous enqueue was in flight
-/// (group commit). Azurite and Azure Queues both pay per message, not per byte, so a spike of
+/// (intake batching, see <see cref="SignatureEnqueuer"/>). Azurite and Azure Queues both pay per message, not per byte, so a spike of
 /// thousands of signatures per second becomes tens of messages per second.
 /// </summary>
 public sealed record SignatureMessage(

@@ -4,12 +4,13 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
+using SignaturePipeline.Intake;
 using SignaturePipeline.Petitions;
 using SignaturePipeline.Signatures;
 using SignaturePipeline.Web.Http;
 using SignaturePipeline.Web.Pages;
 
-namespace SignaturePipeline.Web.Signatures;
+namespace SignaturePipeline.Web.Intake;
 
 /// <summary><c>POST /api/petitions/{petitionId}/signatures</c>: JSON, OSDI JSON, or a plain HTML form.</summary>
 public sealed class SignatureEndpoints(SubmitSignatureHandler handler, PetitionStore petitions, IOptions<PipelineOptions> options, IOptions<SignaturePipeline.Abuse.AbuseOptions> abuse)
@@ -115,10 +116,7 @@ public sealed class SignatureEndpoints(SubmitSignatureHandler handler, PetitionS
         return language.Carried is { } lang ? QueryHelpers.AddQueryString(url, "lang", lang) : url;
     }
 
-    private string BaseUrl(HttpRequest request) =>
-        string.IsNullOrWhiteSpace(options.Value.PublicBaseUrl)
-            ? $"{request.Scheme}://{request.Host}"
-            : options.Value.PublicBaseUrl.TrimEnd('/');
+    private string BaseUrl(HttpRequest request) => options.Value.PublicBaseUrlOr($"{request.Scheme}://{request.Host}");
 
     /// <summary>A browser's form post asks for text/html first; fetch() and API clients do not.</summary>
     private static bool WantsHtml(HttpRequest request)

@@ -1,10 +1,11 @@
-using Azure.Data.Tables;
 using Microsoft.Extensions.Logging;
+using SignaturePipeline.Abuse;
+using SignaturePipeline.Confirmation;
 using SignaturePipeline.Petitions;
 using SignaturePipeline.Receipts;
-using SignaturePipeline.Storage;
+using SignaturePipeline.Signatures;
 
-namespace SignaturePipeline.Signatures;
+namespace SignaturePipeline.Intake;
 
 /// <summary>
 /// The queue function behind <c>signatures</c>: validate, normalize, de-duplicate, store and count.
@@ -15,10 +16,10 @@ public sealed class SignatureProcessor(
     PetitionStore petitions,
     SignatureStore signatures,
     ReceiptStore receipts,
-    Confirmation.SignerMailer mailer,
-    Abuse.DisposableDomains disposable,
+    SignerMailer mailer,
+    DisposableDomains disposable,
     CanonicalEmailRules emailRules,
-    TableServiceClient tables,
+    FailureLog failures,
     TimeProvider clock,
     ILogger<SignatureProcessor> logger)
 {
@@ -26,8 +27,6 @@ public sealed class SignatureProcessor(
 
     /// <summary>The Functions default (host.json <c>maxDequeueCount</c>): after this many failed tries a message goes to poison.</summary>
     public const int MaxDequeueCount = 5;
-
-    private readonly TableClient _failures = tables.GetTableClient(TableNames.Failures);
 
     public sealed record Summary(int Counted, int Duplicates, int Rejected);
 
@@ -49,7 +48,7 @@ public sealed class SignatureProcessor(
     public async Task<Summary> ProcessAsync(SignatureMessage message, CancellationToken ct)
     {
         var results = new List<Receipt>(message.Items.Count);
-        var pending = new List<SignatureStore.Pending>();
+        var pending = new List<(QueuedSignature Item, SignatureStore.Pending Row)>();
         var seen = new Dictionary<(string Petition, string RowKey), string>();
         var byId = new Dictionary<string, Petition>(StringComparer.Ordinal);
         var mail = new List<(Petition Petition, int Shard, string OutboxKey)>();
@@ -60,12 +59,12 @@ public sealed class SignatureProcessor(
                 ?? await petitions.ReadAsync(item.PetitionId, ct).ConfigureAwait(false);
             if (petition is null)
             {
-                results.Add(new Receipt(item.ReceiptId, item.PetitionId, ReceiptStatus.Rejected, "petition_not_found", null, "This petition does not exist."));
+                results.Add(new Receipt(item.ReceiptId, item.PetitionId, ReceiptStatus.Rejected, ReasonCodes.PetitionNotFound, null, "This petition does not exist."));
                 continue;
             }
             if (!petition.IsOpen)
             {
-                results.Add(new Receipt(item.ReceiptId, item.PetitionId, ReceiptStatus.Rejected, "petition_closed", null, "This petition is no longer collecting signatures."));
+                results.Add(new Receipt(item.ReceiptId, item.PetitionId, ReceiptStatus.Rejected, ReasonCodes.PetitionClosed, null, "This petition is no longer collecting signatures."));
                 continue;
             }
             var errors = SignatureRules.Validate(item.Signature, out var valid, emailRules);
@@ -85,40 +84,45 @@ public sealed class SignatureProcessor(
                 continue;
             }
             // Held signatures are stored (organizers review them) but not counted. A honeypot hit is surely a bot: no email.
-            var flag = item.Flag ?? (disposable.IsDisposable(valid.Email) ? Abuse.AbuseFlags.DisposableEmail : null);
+            var flag = item.Flag ?? (disposable.IsDisposable(valid.Email) ? AbuseFlags.DisposableEmail : null);
             var status = flag is not null ? SignatureRowStatus.Suspicious
                 : petition.RequireConfirmation ? SignatureRowStatus.Pending : SignatureRowStatus.Counted;
-            var mailKind = petition.RequireConfirmation && flag != Abuse.AbuseFlags.Honeypot ? Confirmation.SignerMailKinds.Confirm : null;
-            pending.Add(new SignatureStore.Pending(item with { Flag = flag }, valid, shard, rowKey, status, mailKind));
+            var mailKind = petition.RequireConfirmation && flag != AbuseFlags.Honeypot ? SignerMailKinds.Confirm : null;
+            pending.Add((item with { Flag = flag }, new SignatureStore.Pending(item.ReceiptId, valid, item.ReceivedAt, shard, rowKey, status, mailKind)
+            {
+                Flag = flag,
+                IpHash = item.IpHash,
+                Lang = item.Signature.Lang,
+            }));
         }
 
         var commits = pending
-            .GroupBy(p => (p.Queued.PetitionId, p.Shard))
-            .Select(g => signatures.CommitShardAsync(g.Key.PetitionId, g.Key.Shard, g.ToList(), ct));
+            .GroupBy(p => (p.Item.PetitionId, p.Row.Shard))
+            .Select(g => signatures.CommitShardAsync(g.Key.PetitionId, g.Key.Shard, g.Select(p => p.Row).ToList(), ct));
         var outcomes = (await Task.WhenAll(commits).ConfigureAwait(false))
             .SelectMany(d => d)
             .ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
 
-        foreach (var petitionGroup in pending.GroupBy(p => p.Queued.PetitionId))
+        foreach (var petitionGroup in pending.GroupBy(p => p.Item.PetitionId))
         {
             var petition = byId[petitionGroup.Key];
             // A held signature on a petition without confirmation gets a supporter number like any other: the answer must not differ.
-            var counted = petitionGroup.Where(p => outcomes[p.Queued.ReceiptId] != SignatureStore.CommitOutcome.Duplicate && !petition.RequireConfirmation).ToList();
+            var counted = petitionGroup.Where(p => outcomes[p.Item.ReceiptId] != SignatureStore.CommitOutcome.Duplicate && !petition.RequireConfirmation).ToList();
             // The supporter number is the petition's count as this processor saw it right after the commit;
             // under concurrent processors it is close to, not exactly, the signer's place in line.
             var total = counted.Count == 0 ? 0 : await signatures.ObservedTotalAsync(petitionGroup.Key, ct).ConfigureAwait(false);
             var position = total - counted.Count;
-            foreach (var p in petitionGroup)
+            foreach (var (item, row) in petitionGroup)
             {
-                if (outcomes[p.Queued.ReceiptId] == SignatureStore.CommitOutcome.Duplicate)
-                    results.Add(await DuplicateAsync(petition, p.Queued, p.Signature, p.Shard, p.RowKey, mail, ct).ConfigureAwait(false));
+                if (outcomes[item.ReceiptId] == SignatureStore.CommitOutcome.Duplicate)
+                    results.Add(await DuplicateAsync(petition, item, row.Signature, row.Shard, row.RowKey, mail, ct).ConfigureAwait(false));
                 else if (petition.RequireConfirmation)
                 {
-                    results.Add(new Receipt(p.Queued.ReceiptId, p.Queued.PetitionId, ReceiptStatus.PendingConfirmation, State: p.Signature.State));
-                    if (p.MailKind is not null) mail.Add((petition, p.Shard, p.Queued.ReceiptId));
+                    results.Add(new Receipt(item.ReceiptId, item.PetitionId, ReceiptStatus.PendingConfirmation, State: row.Signature.State));
+                    if (row.MailKind is not null) mail.Add((petition, row.Shard, item.ReceiptId));
                 }
                 else
-                    results.Add(new Receipt(p.Queued.ReceiptId, p.Queued.PetitionId, ReceiptStatus.Counted, SupporterNumber: ++position, State: p.Signature.State));
+                    results.Add(new Receipt(item.ReceiptId, item.PetitionId, ReceiptStatus.Counted, SupporterNumber: ++position, State: row.Signature.State));
             }
         }
 
@@ -142,8 +146,9 @@ public sealed class SignatureProcessor(
     private async Task<Receipt> DuplicateAsync(Petition petition, QueuedSignature item, ValidSignature valid, int shard, string rowKey,
         List<(Petition, int, string)> mail, CancellationToken ct)
     {
-        if (!petition.RequireConfirmation || item.Flag == Abuse.AbuseFlags.Honeypot) return Duplicate(item, valid);
-        await signatures.AddOutboxAsync(petition.Id, shard, item.ReceiptId, Confirmation.SignerMailKinds.AlreadySigned, item.ReceiptId, rowKey, valid.Email, item.Signature.Lang, clock.GetUtcNow(), ct).ConfigureAwait(false);
+        if (!petition.RequireConfirmation || item.Flag == AbuseFlags.Honeypot) return Duplicate(item, valid);
+        await signatures.AddOutboxAsync(petition.Id, shard,
+            new OutboxRow(item.ReceiptId, SignerMailKinds.AlreadySigned, item.ReceiptId, rowKey, valid.Email, item.Signature.Lang, clock.GetUtcNow()), ct).ConfigureAwait(false);
         mail.Add((petition, shard, item.ReceiptId));
         return new Receipt(item.ReceiptId, item.PetitionId, ReceiptStatus.PendingConfirmation, State: valid.State) { Recorded = ReceiptStatus.Duplicate };
     }
@@ -152,8 +157,7 @@ public sealed class SignatureProcessor(
         new(item.ReceiptId, item.PetitionId, ReceiptStatus.Duplicate, "duplicate", "email", "This email address has already signed this petition.", State: valid.State);
 
     /// <summary>
-    /// Table <c>failures</c>: PartitionKey = queue message id, RowKey <c>failure</c>; the last error of each try.
-    /// On the last try, the message's receipts are marked poisoned with that error, so no receipt stays pending forever.
+    /// Records the failure in the <see cref="FailureLog"/>. On the last try, the message's receipts are marked poisoned with that error, so no receipt stays pending forever.
     /// </summary>
     private async Task RecordFailureAsync(SignatureMessage? message, string messageId, long dequeueCount, Exception error, CancellationToken ct)
     {
@@ -166,16 +170,7 @@ public sealed class SignatureProcessor(
         {
             try
             {
-                await _failures.UpsertEntityAsync(new TableEntity(messageId, "failure")
-                {
-                    ["DequeueCount"] = dequeueCount,
-                    ["Reason"] = reason,
-                    ["Detail"] = detail,
-                    ["ErrorType"] = error.GetType().FullName,
-                    ["Receipts"] = message is null ? null : string.Join(',', message.Items.Take(100).Select(i => i.ReceiptId)),
-                    ["Poisoned"] = lastTry,
-                    ["At"] = clock.GetUtcNow(),
-                }, TableUpdateMode.Replace, ct).ConfigureAwait(false);
+                await failures.RecordAsync(messageId, dequeueCount, reason, detail, error, message?.Items.Select(i => i.ReceiptId), lastTry, ct).ConfigureAwait(false);
                 if (lastTry && message is not null)
                     await receipts.WriteAsync(
                         message.Items.Select(i => new Receipt(i.ReceiptId, i.PetitionId, ReceiptStatus.Poisoned, reason, null, detail)).ToList(), ct).ConfigureAwait(false);

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using SignaturePipeline.IntegrationTests.Infrastructure;
 
-namespace SignaturePipeline.IntegrationTests.Signatures;
+namespace SignaturePipeline.IntegrationTests.Intake;
 
 [Collection(AzuriteGroup.Name)]
 public sealed class SmokeTests(AzuriteFixture azurite)

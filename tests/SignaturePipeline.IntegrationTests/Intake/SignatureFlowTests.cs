@@ -11,7 +11,7 @@ using SignaturePipeline.Signatures;
 using SignaturePipeline.Web.Http;
 using static SignaturePipeline.IntegrationTests.Infrastructure.PipelineClient;
 
-namespace SignaturePipeline.IntegrationTests.Signatures;
+namespace SignaturePipeline.IntegrationTests.Intake;
 
 [Collection(AzuriteGroup.Name)]
 public sealed class SignatureFlowTests(AzuriteFixture azurite) : IAsyncLifetime

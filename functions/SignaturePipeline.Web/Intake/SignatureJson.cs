@@ -1,6 +1,7 @@
 using System.Text.Json;
+using SignaturePipeline.Signatures;
 
-namespace SignaturePipeline.Signatures;
+namespace SignaturePipeline.Web.Intake;
 
 /// <summary>
 /// Reads a signature from a JSON body: our flat shape, or an OSDI record-signature-helper body

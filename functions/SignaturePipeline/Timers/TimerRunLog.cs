@@ -1,17 +1,17 @@
 using Azure.Data.Tables;
 using SignaturePipeline.Storage;
 
-namespace SignaturePipeline.Operations;
+namespace SignaturePipeline.Timers;
 
 /// <summary>
 /// The last successful run of each timer function, for the health report; the Functions host keeps its own
 /// schedule state in blob leases, which no route can read.
-/// Table <c>failures</c>, PartitionKey <c>timer</c>, RowKey = function name.
+/// Table <c>timerruns</c>, PartitionKey <c>timer</c>, RowKey = function name.
 /// </summary>
 public sealed class TimerRunLog(TableServiceClient tables, TimeProvider clock)
 {
     private const string Partition = "timer";
-    private readonly TableClient _table = tables.GetTableClient(TableNames.Failures);
+    private readonly TableClient _table = tables.GetTableClient(TableNames.TimerRuns);
 
     public Task RecordAsync(string functionName, CancellationToken ct) =>
         _table.UpsertEntityAsync(new TableEntity(Partition, functionName) { ["At"] = clock.GetUtcNow() }, TableUpdateMode.Replace, ct);

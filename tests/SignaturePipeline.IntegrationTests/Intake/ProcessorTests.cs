@@ -3,6 +3,7 @@ using Azure.Data.Tables;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using SignaturePipeline.Intake;
 using SignaturePipeline.IntegrationTests.Infrastructure;
 using SignaturePipeline.LocalHost.Azurite;
 using SignaturePipeline.Petitions;
@@ -11,7 +12,7 @@ using SignaturePipeline.Security;
 using SignaturePipeline.Signatures;
 using SignaturePipeline.Storage;
 
-namespace SignaturePipeline.IntegrationTests.Signatures;
+namespace SignaturePipeline.IntegrationTests.Intake;
 
 /// <summary>The queue function on its own, through the production registration, against real Azurite.</summary>
 [Collection(AzuriteGroup.Name)]
@@ -72,7 +73,7 @@ public sealed class ProcessorTests(AzuriteFixture azurite) : IAsyncLifetime
         var withCity = Signer("c@example.org") with { City = "Brooklyn", Comment = "Families belong together." };
         await Processor.ProcessAsync(Message(petition, Signer("a@example.org"), withCity), CancellationToken.None);
 
-        var rows = await Store.QueryRowsAsync(petition, select: null, CancellationToken.None).ToListAsync();
+        var rows = await Store.QueryRowsAsync(petition, CancellationToken.None).ToListAsync();
         var bare = rows.Single(r => r.Entity.GetString("Email") == "a@example.org").Entity;
         Assert.DoesNotContain("City", bare.Keys);
         Assert.DoesNotContain("Comment", bare.Keys);
@@ -93,12 +94,12 @@ public sealed class ProcessorTests(AzuriteFixture azurite) : IAsyncLifetime
         using var listener = new System.Diagnostics.Metrics.MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
         {
-            if (instrument == SignaturePipeline.Operations.PipelineMetrics.OperationsPerTransaction) l.EnableMeasurementEvents(instrument);
+            if (instrument == SignaturePipeline.Storage.PipelineMetrics.OperationsPerTransaction) l.EnableMeasurementEvents(instrument);
         };
         listener.SetMeasurementEventCallback<int>((_, value, tags, _) =>
         {
             string? table = null;
-            foreach (var tag in tags) if (tag.Key == SignaturePipeline.Operations.PipelineMetrics.TableTag) table = tag.Value as string;
+            foreach (var tag in tags) if (tag.Key == SignaturePipeline.Storage.PipelineMetrics.TableTag) table = tag.Value as string;
             // Other tests run at the same time: keep only this petition's shards, told apart by the row count below.
             lock (measured) measured.Add((value, table));
         });
@@ -128,7 +129,7 @@ public sealed class ProcessorTests(AzuriteFixture azurite) : IAsyncLifetime
         SignatureRules.Validate(item.Signature, out var valid);
         var (shard, rowKey) = Store.KeyOf(petition, valid!.CanonicalEmail);
         // The first attempt got as far as the transaction, then the process died.
-        await Store.CommitShardAsync(petition, shard, [new SignatureStore.Pending(item, valid, shard, rowKey)], CancellationToken.None);
+        await Store.CommitShardAsync(petition, shard, [new SignatureStore.Pending(item.ReceiptId, valid, item.ReceivedAt, shard, rowKey)], CancellationToken.None);
         Assert.Equal(ReceiptStatus.Pending, (await Receipts.GetAsync(item.ReceiptId, CancellationToken.None))!.Status);
 
         await Processor.ProcessAsync(message.Serialize(), "m2", 2, CancellationToken.None);
@@ -261,17 +262,17 @@ public sealed class ProcessorTests(AzuriteFixture azurite) : IAsyncLifetime
         var petition = await NewPetitionAsync();
         var cases = new (SignatureInput Input, string Reason)[]
         {
-            (Signer("a@example.org") with { FirstName = "" }, SignatureRules.Codes.NameRequired),
-            (Signer("b@example.org") with { LastName = new string('x', 101) }, SignatureRules.Codes.NameTooLong),
-            (Signer("c@example.org") with { FirstName = "https://spam.example" }, SignatureRules.Codes.NameContainsUrl),
-            (Signer("d@example.org") with { FirstName = "<script>" }, SignatureRules.Codes.NameContainsMarkup),
-            (Signer("e@example.org") with { LastName = "=SUM(A1)" }, SignatureRules.Codes.NameFormulaPrefix),
-            (Signer("not-an-email"), SignatureRules.Codes.EmailInvalid),
-            (Signer("f@example.org", "NY", "1234"), SignatureRules.Codes.PostalCodeInvalid),
-            (Signer("g@example.org", "NY", "90210"), SignatureRules.Codes.PostalCodeStateMismatch),
-            (Signer("h@example.org", "ZZ"), SignatureRules.Codes.StateInvalid),
-            (Signer("i@example.org") with { Comment = new string('c', 1001) }, SignatureRules.Codes.CommentTooLong),
-            (Signer("j@example.org") with { Country = "MX" }, SignatureRules.Codes.CountryUnsupported),
+            (Signer("a@example.org") with { FirstName = "" }, ReasonCodes.NameRequired),
+            (Signer("b@example.org") with { LastName = new string('x', 101) }, ReasonCodes.NameTooLong),
+            (Signer("c@example.org") with { FirstName = "https://spam.example" }, ReasonCodes.NameContainsUrl),
+            (Signer("d@example.org") with { FirstName = "<script>" }, ReasonCodes.NameContainsMarkup),
+            (Signer("e@example.org") with { LastName = "=SUM(A1)" }, ReasonCodes.NameFormulaPrefix),
+            (Signer("not-an-email"), ReasonCodes.EmailInvalid),
+            (Signer("f@example.org", "NY", "1234"), ReasonCodes.PostalCodeInvalid),
+            (Signer("g@example.org", "NY", "90210"), ReasonCodes.PostalCodeStateMismatch),
+            (Signer("h@example.org", "ZZ"), ReasonCodes.StateInvalid),
+            (Signer("i@example.org") with { Comment = new string('c', 1001) }, ReasonCodes.CommentTooLong),
+            (Signer("j@example.org") with { Country = "MX" }, ReasonCodes.CountryUnsupported),
         };
         var message = Message(petition, cases.Select(c => c.Input).ToArray());
         var summary = await Processor.ProcessAsync(message.Serialize(), "m7", 1, CancellationToken.None);

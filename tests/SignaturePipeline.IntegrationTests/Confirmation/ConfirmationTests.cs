@@ -2,12 +2,13 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.DependencyInjection;
+using SignaturePipeline.IntegrationTests.Abuse;
 using SignaturePipeline.IntegrationTests.Infrastructure;
 using SignaturePipeline.Receipts;
 using SignaturePipeline.Signatures;
 using static SignaturePipeline.IntegrationTests.Infrastructure.PipelineClient;
 
-namespace SignaturePipeline.IntegrationTests.Abuse;
+namespace SignaturePipeline.IntegrationTests.Confirmation;
 
 [Collection(AzuriteGroup.Name)]
 public sealed class ConfirmationTests(AzuriteFixture azurite) : IAsyncLifetime
@@ -126,7 +127,7 @@ public sealed class ConfirmationTests(AzuriteFixture azurite) : IAsyncLifetime
 
         var store = _h.Host.Services.GetRequiredService<SignatureStore>();
         var rows = new List<SignatureRow>();
-        await foreach (var row in store.QueryRowsAsync(petition, null, CancellationToken.None)) rows.Add(row);
+        await foreach (var row in store.QueryRowsAsync(petition, CancellationToken.None)) rows.Add(row);
         var tombstone = Assert.Single(rows);
         Assert.Equal(SignatureRowStatus.Removed, tombstone.Status);
         Assert.Equal("NY", tombstone.State);

@@ -1,0 +1,174 @@
+using Azure.Data.Tables;
+using Microsoft.Extensions.Logging;
+
+namespace SignaturePipeline.Signatures;
+
+/// <summary>
+/// What a transition writes: the new status, the columns that record why and when, and whether personal data goes (a
+/// tombstone). Made only by the named changes below, so no caller spells a column.
+/// </summary>
+public sealed record RowChange
+{
+    private RowChange(SignatureRowStatus to, IReadOnlyDictionary<string, object?> set, bool erasePersonalData)
+    {
+        To = to;
+        Set = set;
+        ErasePersonalData = erasePersonalData;
+    }
+
+    public SignatureRowStatus To { get; }
+    internal IReadOnlyDictionary<string, object?> Set { get; }
+    public bool ErasePersonalData { get; }
+
+    private static RowChange Of(SignatureRowStatus to, bool erase, params (string Column, object? Value)[] set) =>
+        new(to, set.ToDictionary(s => s.Column, s => s.Value, StringComparer.Ordinal), erase);
+
+    /// <summary>The signer confirmed their address; <paramref name="to"/> is counted for a pending row, else its status as it is.</summary>
+    public static RowChange Confirm(SignatureRowStatus to, DateTimeOffset at) =>
+        Of(to, false, (SignatureColumns.Confirmed, true), (SignatureColumns.ConfirmedAt, at));
+
+    /// <summary>A fresh confirmation email was recorded: the row keeps its count of them, for the rate limit.</summary>
+    public static RowChange Resent(SignatureRowStatus status, int resends, DateTimeOffset at) =>
+        Of(status, false, (SignatureColumns.Resends, resends), (SignatureColumns.LastResendAt, at));
+
+    /// <summary>An organizer released a held row into <paramref name="to"/>.</summary>
+    public static RowChange Release(SignatureRowStatus to, DateTimeOffset at) =>
+        Of(to, false, (SignatureColumns.ReleasedAt, at));
+
+    /// <summary>An organizer invalidated the row: it stays stored, for the record, and never counts.</summary>
+    public static RowChange Invalidate(string reason, DateTimeOffset at) =>
+        Of(SignatureRowStatus.Invalidated, false, (SignatureColumns.Reason, reason), (SignatureColumns.InvalidatedAt, at));
+
+    /// <summary>The signature is removed: a tombstone keeps why, when, and the status it left.</summary>
+    public static RowChange Remove(SignatureRowStatus from, string reason, DateTimeOffset at) =>
+        Of(SignatureRowStatus.Removed, true, (SignatureColumns.Reason, reason), (SignatureColumns.RemovedAt, at), (SignatureColumns.RemovedFrom, SignatureStore.StatusName(from)));
+
+    /// <summary>The retention period is over: personal data goes, the status stays, so counts do not move.</summary>
+    public static RowChange Anonymise(SignatureRowStatus status, DateTimeOffset at) =>
+        Of(status, true, (SignatureColumns.AnonymisedAt, at));
+}
+
+public enum TransitionOutcome { NotFound, Unchanged, Changed }
+
+public sealed record TransitionResult(TransitionOutcome Outcome, SignatureRowStatus? From, SignatureRowStatus? To)
+{
+    /// <summary>Change in the petition's count: +1, -1 or 0.</summary>
+    public int CountDelta => Outcome != TransitionOutcome.Changed ? 0
+        : (To == SignatureRowStatus.Counted ? 1 : 0) - (From == SignatureRowStatus.Counted ? 1 : 0);
+}
+
+/// <summary>
+/// Signature rows carry a <c>Status</c>: <c>counted</c>, <c>pending</c> (waiting for email confirmation), <c>suspicious</c>
+/// (held: rate limit, honeypot, disposable domain), <c>invalidated</c> (removed from the count by an organizer, with a reason)
+/// or <c>removed</c> (a PII-free tombstone after the signer or an erasure request removed it). Only counted rows are in the
+/// counter. Every change of status goes through <see cref="TransitionAsync"/>.
+/// </summary>
+public sealed partial class SignatureStore
+{
+    /// <summary>
+    /// The columns that name or reach a person. A tombstone or an anonymised row keeps none of them. The language is
+    /// among them: with a name or a ZIP code it can hint at national origin, and only the signer's emails need it.
+    /// </summary>
+    public static readonly IReadOnlyList<string> PersonalProperties =
+    [
+        SignatureColumns.FirstName, SignatureColumns.LastName, SignatureColumns.Email, SignatureColumns.PostalCode, SignatureColumns.City,
+        SignatureColumns.Country, SignatureColumns.Comment, SignatureColumns.OptIn, SignatureColumns.IpHash, SignatureColumns.Lang,
+    ];
+
+    public static string StatusName(SignatureRowStatus status) => status.ToString().ToLowerInvariant();
+
+    /// <summary>A row's status, as its <c>Status</c> column names it.</summary>
+    public static SignatureRowStatus StatusOf(TableEntity row) =>
+        row.GetString(SignatureColumns.Status) is { } name && Enum.TryParse<SignatureRowStatus>(name, ignoreCase: true, out var status) ? status : SignatureRowStatus.Counted;
+
+    /// <summary>
+    /// Changes one signature's status, and the counter with it, exactly: one entity-group transaction in the shard's
+    /// partition that rewrites the row under the ETag it was read with and moves the counter under its own ETag.
+    /// A concurrent change to either fails the transaction (412), and the decision is taken again on fresh rows, so
+    /// two confirmations, or a confirmation racing a removal, can never move the count twice.
+    /// <paramref name="decide"/> returns null to leave the row as it is.
+    /// </summary>
+    public async Task<TransitionResult> TransitionAsync(string petitionId, int shard, string rowKey, Func<SignatureRow, RowChange?> decide, CancellationToken ct)
+    {
+        var pk = PartitionKeyOf(petitionId, shard);
+        for (var attempt = 0; ; attempt++)
+        {
+            var read = await _table.GetEntityIfExistsAsync<TableEntity>(pk, rowKey, cancellationToken: ct).ConfigureAwait(false);
+            if (!read.HasValue) return new TransitionResult(TransitionOutcome.NotFound, null, null);
+            var row = new SignatureRow(petitionId, shard, read.Value!);
+            var change = decide(row);
+            if (change is null) return new TransitionResult(TransitionOutcome.Unchanged, row.Status, row.Status);
+
+            var entity = change.ErasePersonalData ? Tombstone(row.Entity) : new TableEntity(pk, rowKey);
+            entity[SignatureColumns.Status] = StatusName(change.To);
+            foreach (var (key, value) in change.Set) entity[key] = value;
+            var actions = new List<TableTransactionAction>(3)
+            {
+                new(change.ErasePersonalData ? TableTransactionActionType.UpdateReplace : TableTransactionActionType.UpdateMerge, entity, row.Entity.ETag),
+            };
+            var delta = (change.To == SignatureRowStatus.Counted ? 1 : 0) - (row.Status == SignatureRowStatus.Counted ? 1 : 0);
+            if (delta > 0)
+            {
+                // Counted now (confirmed, released): it joins the delivery index at this moment, in this transaction,
+                // so the next delivery window holds it exactly once.
+                var countedAt = clock.GetUtcNow();
+                var key = IndexRowKeyOf(countedAt, rowKey);
+                entity[SignatureColumns.IndexRow] = key;
+                actions.Add(new TableTransactionAction(TableTransactionActionType.Add,
+                    IndexedSigner.ToIndexEntity(pk, key, countedAt, [row.ToIndexedSigner(countedAt)])));
+            }
+            else if ((delta < 0 || change.ErasePersonalData) && row.IndexRow is { } indexKey)
+            {
+                // Out of the count, or erased: out of the delivery index too, in the same transaction, so no later delivery
+                // lists the signer and no index row keeps their name or comment.
+                entity.Remove(SignatureColumns.IndexRow);
+                var index = await _table.GetEntityIfExistsAsync<TableEntity>(pk, indexKey, cancellationToken: ct).ConfigureAwait(false);
+                if (index.HasValue && WithoutSigner(index.Value!, row) is { } rewritten)
+                    actions.Add(rewritten.Count == 0
+                        ? new TableTransactionAction(TableTransactionActionType.Delete, index.Value!, index.Value!.ETag)
+                        : new TableTransactionAction(TableTransactionActionType.UpdateReplace,
+                            IndexedSigner.ToIndexEntity(pk, indexKey, index.Value!.GetDateTimeOffset(IndexedSigner.CountedAtProperty) ?? clock.GetUtcNow(), rewritten),
+                            index.Value!.ETag));
+            }
+            if (delta != 0) actions.Add(await MoveCounterAsync(pk, row.State ?? "", delta, ct).ConfigureAwait(false));
+            try
+            {
+                await _table.SubmitTransactionAsync(actions, ct).ConfigureAwait(false);
+                if (delta != 0) _counters.TryRemove(pk, out _);
+                logger.LogInformation("Signature {RowKey} of {PartitionKey} moved from {From} to {To}", rowKey, pk, row.Status, change.To);
+                return new TransitionResult(TransitionOutcome.Changed, row.Status, change.To);
+            }
+            catch (TableTransactionFailedException e) when (e.Status is 409 or 412 && attempt < MaxConflictRetries)
+            {
+                _counters.TryRemove(pk, out _);
+                await Task.Delay(Random.Shared.Next(5, 20 * (attempt + 1)), ct).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static TableEntity Tombstone(TableEntity row)
+    {
+        var tombstone = new TableEntity(row.PartitionKey, row.RowKey);
+        foreach (var (key, value) in row)
+            if (!PersonalProperties.Contains(key) && key is not ("odata.etag" or "PartitionKey" or "RowKey" or "Timestamp")) tombstone[key] = value;
+        return tombstone;
+    }
+
+    /// <summary>
+    /// Removes a signature (signer's link, erasure request): it leaves the count exactly, its personal data is deleted,
+    /// and a tombstone keeps its state, time, status and reason, so the count history stays explainable. Its unsent
+    /// email, if any, goes too: the outbox row holds the address.
+    /// </summary>
+    public async Task<TransitionResult> RemoveAsync(string petitionId, int shard, string rowKey, string reason, DateTimeOffset at, CancellationToken ct)
+    {
+        string? receipt = null;
+        var result = await TransitionAsync(petitionId, shard, rowKey, row =>
+        {
+            receipt = row.ReceiptId;
+            return row.Status == SignatureRowStatus.Removed ? null : RowChange.Remove(row.Status, reason, at);
+        }, ct).ConfigureAwait(false);
+        if (result.Outcome == TransitionOutcome.Changed && receipt is not null && await GetOutboxAsync(petitionId, shard, receipt, ct).ConfigureAwait(false) is { } outbox)
+            await DeleteOutboxAsync(petitionId, shard, outbox, ct).ConfigureAwait(false);
+        return result;
+    }
+}

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
+using SignaturePipeline.Web;
 using SignaturePipeline.Web.Operations;
 
 namespace SignaturePipeline.Functions;
@@ -10,16 +11,16 @@ public sealed class OperationsFunctions(OperationsEndpoints endpoints)
 {
     [Function("Health")]
     public Task<IActionResult> Health(
-        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "api/admin/health")] HttpRequest request, CancellationToken ct) =>
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = Routes.Health)] HttpRequest request, CancellationToken ct) =>
         ResultAction.From(endpoints.HealthAsync(request, ct));
 
     [Function("RedrivePoison")]
     public Task<IActionResult> Redrive(
-        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "api/admin/poison/redrive")] HttpRequest request, CancellationToken ct) =>
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = Routes.PoisonRedrive)] HttpRequest request, CancellationToken ct) =>
         ResultAction.From(endpoints.RedriveAsync(request, ct));
 
     [Function("RecountPetition")]
     public Task<IActionResult> Recount(
-        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "api/admin/petitions/{petitionId}/recount")] HttpRequest request, string petitionId, CancellationToken ct) =>
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = Routes.Recount)] HttpRequest request, string petitionId, CancellationToken ct) =>
         ResultAction.From(endpoints.RecountAsync(petitionId, ct));
 }

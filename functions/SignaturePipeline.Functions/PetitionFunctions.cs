@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
+using SignaturePipeline.Web;
 using SignaturePipeline.Web.Petitions;
 using SignaturePipeline.Web.Receipts;
 
@@ -14,26 +15,26 @@ public sealed class PetitionFunctions(PetitionEndpoints petitions, ReceiptEndpoi
 {
     [Function("GetPetition")]
     public Task<IActionResult> Get(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/petitions/{petitionId}")] HttpRequest request, string petitionId, CancellationToken ct) =>
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = Routes.Petition)] HttpRequest request, string petitionId, CancellationToken ct) =>
         ResultAction.From(petitions.GetAsync(request, petitionId, ct));
 
     [Function("ListPetitions")]
     public Task<IActionResult> List(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/petitions")] HttpRequest request, CancellationToken ct) =>
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = Routes.Petitions)] HttpRequest request, CancellationToken ct) =>
         ResultAction.From(petitions.ListAsync(request, ct));
 
     [Function("GetReceipt")]
     public Task<IActionResult> Receipt(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/receipts/{receiptId}")] HttpRequest request, string receiptId, CancellationToken ct) =>
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = Routes.Receipt)] HttpRequest request, string receiptId, CancellationToken ct) =>
         ResultAction.From(receipts.GetAsync(request, receiptId, ct));
 
     [Function("PutPetition")]
     public Task<IActionResult> Put(
-        [HttpTrigger(AuthorizationLevel.Function, "put", Route = "api/admin/petitions/{petitionId}")] HttpRequest request, string petitionId, CancellationToken ct) =>
+        [HttpTrigger(AuthorizationLevel.Function, "put", Route = Routes.AdminPetition)] HttpRequest request, string petitionId, CancellationToken ct) =>
         ResultAction.From(petitions.PutAsync(request, petitionId, ct));
 
     [Function("ListOutcomes")]
     public Task<IActionResult> Outcomes(
-        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "api/admin/petitions/{petitionId}/outcomes")] HttpRequest request, string petitionId, CancellationToken ct) =>
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = Routes.Outcomes)] HttpRequest request, string petitionId, CancellationToken ct) =>
         ResultAction.From(petitions.ListOutcomesAsync(petitionId, request.Query["status"], ct));
 }

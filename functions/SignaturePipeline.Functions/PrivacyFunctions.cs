@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
+using SignaturePipeline.Web;
 using SignaturePipeline.Web.Admin;
 
 namespace SignaturePipeline.Functions;
@@ -10,36 +11,36 @@ public sealed class PrivacyFunctions(PrivacyAdminEndpoints admin)
 {
     [Function("ListHeldSignatures")]
     public Task<IActionResult> Held(
-        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "api/admin/petitions/{petitionId}/held")] HttpRequest request, string petitionId, CancellationToken ct) =>
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = Routes.Held)] HttpRequest request, string petitionId, CancellationToken ct) =>
         ResultAction.From(admin.ListHeldAsync(petitionId, int.TryParse(request.Query["limit"], out var limit) ? limit : null, ct));
 
     [Function("ReleaseHeldSignatures")]
     public Task<IActionResult> Release(
-        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "api/admin/petitions/{petitionId}/held/release")] HttpRequest request, string petitionId, CancellationToken ct) =>
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = Routes.ReleaseHeld)] HttpRequest request, string petitionId, CancellationToken ct) =>
         ResultAction.From(admin.ReleaseAsync(request, petitionId, ct));
 
     [Function("InvalidateHeldSignatures")]
     public Task<IActionResult> InvalidateHeld(
-        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "api/admin/petitions/{petitionId}/held/invalidate")] HttpRequest request, string petitionId, CancellationToken ct) =>
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = Routes.InvalidateHeld)] HttpRequest request, string petitionId, CancellationToken ct) =>
         ResultAction.From(admin.InvalidateHeldAsync(request, petitionId, ct));
 
     [Function("InvalidateSignaturesByRule")]
     public Task<IActionResult> Invalidate(
-        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "api/admin/petitions/{petitionId}/invalidate")] HttpRequest request, string petitionId, CancellationToken ct) =>
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = Routes.Invalidate)] HttpRequest request, string petitionId, CancellationToken ct) =>
         ResultAction.From(admin.InvalidateByRuleAsync(request, petitionId, ct));
 
     [Function("EraseSigner")]
     public Task<IActionResult> Erase(
-        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "api/admin/petitions/{petitionId}/erase")] HttpRequest request, string petitionId, CancellationToken ct) =>
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = Routes.Erase)] HttpRequest request, string petitionId, CancellationToken ct) =>
         ResultAction.From(admin.EraseAsync(request, petitionId, ct));
 
     [Function("ExportSignatures")]
     public Task<IActionResult> Export(
-        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "api/admin/petitions/{petitionId}/signatures.csv")] HttpRequest request, string petitionId, CancellationToken ct) =>
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = Routes.ExportSignatures)] HttpRequest request, string petitionId, CancellationToken ct) =>
         ResultAction.From(admin.ExportAsync(petitionId, ct));
 
     [Function("AnonymisePetition")]
     public Task<IActionResult> Anonymise(
-        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "api/admin/petitions/{petitionId}/anonymise")] HttpRequest request, string petitionId, CancellationToken ct) =>
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = Routes.Anonymise)] HttpRequest request, string petitionId, CancellationToken ct) =>
         ResultAction.From(admin.AnonymiseAsync(petitionId, ct));
 }

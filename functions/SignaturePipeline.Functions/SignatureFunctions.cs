@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using SignaturePipeline.Intake;
 using SignaturePipeline.Storage;
+using SignaturePipeline.Web;
 using SignaturePipeline.Web.Intake;
 
 namespace SignaturePipeline.Functions;
@@ -13,12 +14,12 @@ public sealed class SignatureFunctions(SignatureEndpoints endpoints, SignaturePr
 {
     [Function(SubmitSignatureHandler.FunctionName)]
     public Task<IActionResult> Submit(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/petitions/{petitionId}/signatures")] HttpRequest request, string petitionId, CancellationToken ct) =>
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = Routes.Signatures)] HttpRequest request, string petitionId, CancellationToken ct) =>
         ResultAction.From(endpoints.SubmitAsync(request, petitionId, ct));
 
     [Function("SubmitSignaturePreflight")]
     public Task<IActionResult> Preflight(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "options", Route = "api/petitions/{petitionId}/signatures")] HttpRequest request, string petitionId, CancellationToken ct) =>
+        [HttpTrigger(AuthorizationLevel.Anonymous, "options", Route = Routes.Signatures)] HttpRequest request, string petitionId, CancellationToken ct) =>
         ResultAction.From(endpoints.PreflightAsync(request, petitionId, ct));
 
     /// <summary>Base64 messages (host.json messageEncoding), many signatures each; a message that fails 5 times goes to signatures-poison.</summary>

@@ -34,43 +34,44 @@ public static class WebServiceCollectionExtensions
     }
 
     /// <summary>
-    /// The routes, as the Functions app declares them with <c>[HttpTrigger(Route = ...)]</c> under the "api" prefix.
+    /// The routes of <see cref="Routes"/>, as the Functions app declares them with <c>[HttpTrigger(Route = …)]</c>.
     /// Admin routes are grouped so the host can put its key check on them.
     /// </summary>
     public static RouteGroupBuilder MapSignaturePipeline(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/petitions/{petitionId}/signatures", (HttpRequest r, string petitionId, SignatureEndpoints e, CancellationToken ct) => e.SubmitAsync(r, petitionId, ct));
-        app.MapMethods("/api/petitions/{petitionId}/signatures", ["OPTIONS"], (HttpRequest r, string petitionId, SignatureEndpoints e, CancellationToken ct) => e.PreflightAsync(r, petitionId, ct));
-        app.MapGet("/api/petitions/{petitionId}", (HttpRequest r, string petitionId, PetitionEndpoints e, CancellationToken ct) => e.GetAsync(r, petitionId, ct));
-        app.MapGet("/api/petitions", (HttpRequest r, PetitionEndpoints e, CancellationToken ct) => e.ListAsync(r, ct));
-        app.MapGet("/api/receipts/{receiptId}", (HttpRequest r, string receiptId, ReceiptEndpoints e, CancellationToken ct) => e.GetAsync(r, receiptId, ct));
-        app.MapMethods("/api/embed.js", ["GET", "HEAD"], (HttpContext c, EmbedEndpoints e) => e.Script(c));
+        app.MapPost("/" + Routes.Signatures, (HttpRequest r, string petitionId, SignatureEndpoints e, CancellationToken ct) => e.SubmitAsync(r, petitionId, ct));
+        app.MapMethods("/" + Routes.Signatures, ["OPTIONS"], (HttpRequest r, string petitionId, SignatureEndpoints e, CancellationToken ct) => e.PreflightAsync(r, petitionId, ct));
+        app.MapGet("/" + Routes.Petition, (HttpRequest r, string petitionId, PetitionEndpoints e, CancellationToken ct) => e.GetAsync(r, petitionId, ct));
+        app.MapGet("/" + Routes.Petitions, (HttpRequest r, PetitionEndpoints e, CancellationToken ct) => e.ListAsync(r, ct));
+        app.MapGet("/" + Routes.Receipt, (HttpRequest r, string receiptId, ReceiptEndpoints e, CancellationToken ct) => e.GetAsync(r, receiptId, ct));
+        app.MapMethods("/" + Routes.EmbedScript, ["GET", "HEAD"], (HttpContext c, EmbedEndpoints e) => e.Script(c));
         // Pages live outside "api" (a link an organizer shares); so the Functions app uses routePrefix "" and spells "api/" in its routes.
-        app.MapGet("/petitions/{petitionId}", (HttpRequest r, string petitionId, PageEndpoints e, CancellationToken ct) => e.PetitionAsync(r, petitionId, ct));
-        app.MapGet("/petitions/{petitionId}/thanks", (HttpRequest r, string petitionId, string? receipt, int? check, PageEndpoints e, CancellationToken ct) => e.ThankYouAsync(r, petitionId, receipt, check, ct));
+        app.MapGet("/" + Routes.PetitionPage, (HttpRequest r, string petitionId, PageEndpoints e, CancellationToken ct) => e.PetitionAsync(r, petitionId, ct));
+        app.MapGet("/" + Routes.ThankYouPage, (HttpRequest r, string petitionId, string? receipt, int? check, PageEndpoints e, CancellationToken ct) => e.ThankYouAsync(r, petitionId, receipt, check, ct));
 
         // Links in signers' emails. A GET only shows a button; the POST acts (mail scanners follow links).
-        app.MapGet("/petitions/{petitionId}/confirm", (HttpRequest r, string petitionId, ConfirmationEndpoints e, CancellationToken ct) => e.ConfirmPageAsync(r, petitionId, ct));
-        app.MapPost("/petitions/{petitionId}/confirm", (HttpRequest r, string petitionId, ConfirmationEndpoints e, CancellationToken ct) => e.ConfirmAsync(r, petitionId, ct));
-        app.MapPost("/petitions/{petitionId}/confirm/resend", (HttpRequest r, string petitionId, ConfirmationEndpoints e, CancellationToken ct) => e.ResendAsync(r, petitionId, ct));
-        app.MapGet("/petitions/{petitionId}/remove", (HttpRequest r, string petitionId, ConfirmationEndpoints e, CancellationToken ct) => e.RemovePageAsync(r, petitionId, ct));
-        app.MapPost("/petitions/{petitionId}/remove", (HttpRequest r, string petitionId, ConfirmationEndpoints e, CancellationToken ct) => e.RemoveAsync(r, petitionId, ct));
+        app.MapGet("/" + Routes.Confirm, (HttpRequest r, string petitionId, ConfirmationEndpoints e, CancellationToken ct) => e.ConfirmPageAsync(r, petitionId, ct));
+        app.MapPost("/" + Routes.Confirm, (HttpRequest r, string petitionId, ConfirmationEndpoints e, CancellationToken ct) => e.ConfirmAsync(r, petitionId, ct));
+        app.MapPost("/" + Routes.ResendConfirmation, (HttpRequest r, string petitionId, ConfirmationEndpoints e, CancellationToken ct) => e.ResendAsync(r, petitionId, ct));
+        app.MapGet("/" + Routes.Remove, (HttpRequest r, string petitionId, ConfirmationEndpoints e, CancellationToken ct) => e.RemovePageAsync(r, petitionId, ct));
+        app.MapPost("/" + Routes.Remove, (HttpRequest r, string petitionId, ConfirmationEndpoints e, CancellationToken ct) => e.RemoveAsync(r, petitionId, ct));
 
-        var admin = app.MapGroup("/api/admin");
-        admin.MapPut("/petitions/{petitionId}", (HttpRequest r, string petitionId, PetitionEndpoints e, CancellationToken ct) => e.PutAsync(r, petitionId, ct));
-        admin.MapGet("/petitions/{petitionId}/outcomes", (string petitionId, string? status, PetitionEndpoints e, CancellationToken ct) => e.ListOutcomesAsync(petitionId, status, ct));
-        admin.MapGet("/health", (HttpRequest r, OperationsEndpoints e, CancellationToken ct) => e.HealthAsync(r, ct));
-        admin.MapPost("/poison/redrive", (HttpRequest r, OperationsEndpoints e, CancellationToken ct) => e.RedriveAsync(r, ct));
-        admin.MapPost("/petitions/{petitionId}/recount", (string petitionId, OperationsEndpoints e, CancellationToken ct) => e.RecountAsync(petitionId, ct));
-        admin.MapGet("/petitions/{petitionId}/held", (string petitionId, int? limit, PrivacyAdminEndpoints e, CancellationToken ct) => e.ListHeldAsync(petitionId, limit, ct));
-        admin.MapPost("/petitions/{petitionId}/held/release", (HttpRequest r, string petitionId, PrivacyAdminEndpoints e, CancellationToken ct) => e.ReleaseAsync(r, petitionId, ct));
-        admin.MapPost("/petitions/{petitionId}/held/invalidate", (HttpRequest r, string petitionId, PrivacyAdminEndpoints e, CancellationToken ct) => e.InvalidateHeldAsync(r, petitionId, ct));
-        admin.MapPost("/petitions/{petitionId}/invalidate", (HttpRequest r, string petitionId, PrivacyAdminEndpoints e, CancellationToken ct) => e.InvalidateByRuleAsync(r, petitionId, ct));
-        admin.MapPost("/petitions/{petitionId}/erase", (HttpRequest r, string petitionId, PrivacyAdminEndpoints e, CancellationToken ct) => e.EraseAsync(r, petitionId, ct));
-        admin.MapGet("/petitions/{petitionId}/signatures.csv", (string petitionId, PrivacyAdminEndpoints e, CancellationToken ct) => e.ExportAsync(petitionId, ct));
-        admin.MapPost("/petitions/{petitionId}/anonymise", (string petitionId, PrivacyAdminEndpoints e, CancellationToken ct) => e.AnonymiseAsync(petitionId, ct));
-        admin.MapPost("/petitions/{petitionId}/deliveries", (string petitionId, string? target, DeliveryEndpoints e, CancellationToken ct) => e.DeliverNowAsync(petitionId, target, ct));
-        admin.MapGet("/petitions/{petitionId}/deliveries", (string petitionId, string? target, DeliveryEndpoints e, CancellationToken ct) => e.ListAsync(petitionId, target, ct));
+        // No prefix of its own: each admin route spells it (Routes.AdminPrefix), as the Functions app does.
+        var admin = app.MapGroup("");
+        admin.MapPut("/" + Routes.AdminPetition, (HttpRequest r, string petitionId, PetitionEndpoints e, CancellationToken ct) => e.PutAsync(r, petitionId, ct));
+        admin.MapGet("/" + Routes.Outcomes, (string petitionId, string? status, PetitionEndpoints e, CancellationToken ct) => e.ListOutcomesAsync(petitionId, status, ct));
+        admin.MapGet("/" + Routes.Health, (HttpRequest r, OperationsEndpoints e, CancellationToken ct) => e.HealthAsync(r, ct));
+        admin.MapPost("/" + Routes.PoisonRedrive, (HttpRequest r, OperationsEndpoints e, CancellationToken ct) => e.RedriveAsync(r, ct));
+        admin.MapPost("/" + Routes.Recount, (string petitionId, OperationsEndpoints e, CancellationToken ct) => e.RecountAsync(petitionId, ct));
+        admin.MapGet("/" + Routes.Held, (string petitionId, int? limit, PrivacyAdminEndpoints e, CancellationToken ct) => e.ListHeldAsync(petitionId, limit, ct));
+        admin.MapPost("/" + Routes.ReleaseHeld, (HttpRequest r, string petitionId, PrivacyAdminEndpoints e, CancellationToken ct) => e.ReleaseAsync(r, petitionId, ct));
+        admin.MapPost("/" + Routes.InvalidateHeld, (HttpRequest r, string petitionId, PrivacyAdminEndpoints e, CancellationToken ct) => e.InvalidateHeldAsync(r, petitionId, ct));
+        admin.MapPost("/" + Routes.Invalidate, (HttpRequest r, string petitionId, PrivacyAdminEndpoints e, CancellationToken ct) => e.InvalidateByRuleAsync(r, petitionId, ct));
+        admin.MapPost("/" + Routes.Erase, (HttpRequest r, string petitionId, PrivacyAdminEndpoints e, CancellationToken ct) => e.EraseAsync(r, petitionId, ct));
+        admin.MapGet("/" + Routes.ExportSignatures, (string petitionId, PrivacyAdminEndpoints e, CancellationToken ct) => e.ExportAsync(petitionId, ct));
+        admin.MapPost("/" + Routes.Anonymise, (string petitionId, PrivacyAdminEndpoints e, CancellationToken ct) => e.AnonymiseAsync(petitionId, ct));
+        admin.MapPost("/" + Routes.Deliveries, (string petitionId, string? target, DeliveryEndpoints e, CancellationToken ct) => e.DeliverNowAsync(petitionId, target, ct));
+        admin.MapGet("/" + Routes.Deliveries, (string petitionId, string? target, DeliveryEndpoints e, CancellationToken ct) => e.ListAsync(petitionId, target, ct));
         return admin;
     }
 }

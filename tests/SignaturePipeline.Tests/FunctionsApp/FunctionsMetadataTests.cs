@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using SignaturePipeline.Intake;
 using SignaturePipeline.Storage;
+using SignaturePipeline.Web;
 using Xunit.Abstractions;
 
 namespace SignaturePipeline.Tests.FunctionsApp;
@@ -75,12 +76,22 @@ public sealed partial class FunctionsMetadataTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Every_route_of_the_catalogue_is_a_function()
+    {
+        var served = HttpFunctions().Select(f => f.Route).ToHashSet();
+        var catalogue = typeof(Routes).GetFields(BindingFlags.Public | BindingFlags.Static)
+            .Where(f => f.IsLiteral && f.Name != nameof(Routes.AdminPrefix)).Select(f => (string)f.GetRawConstantValue()!).ToList();
+        Assert.True(catalogue.Count >= 23, $"{catalogue.Count} routes in the catalogue");
+        Assert.All(catalogue, route => Assert.Contains(route, served));
+    }
+
+    [Fact]
     public void Public_routes_are_anonymous_and_every_admin_route_needs_a_function_key()
     {
         var functions = HttpFunctions().ToList();
         output.WriteLine("public: " + Describe(functions.First(f => f.Name == "GetPetition")));
         output.WriteLine("admin:  " + Describe(functions.First(f => f.Name == "PutPetition")));
-        Assert.All(functions, f => Assert.Equal(f.Route.StartsWith("api/admin/", StringComparison.Ordinal) ? "Function" : "Anonymous", f.AuthLevel));
+        Assert.All(functions, f => Assert.Equal(f.Route.StartsWith(Routes.AdminPrefix, StringComparison.Ordinal) ? "Function" : "Anonymous", f.AuthLevel));
         Assert.Contains(functions, f => f.AuthLevel == "Function");
     }
 

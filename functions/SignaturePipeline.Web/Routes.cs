@@ -1,0 +1,40 @@
+namespace SignaturePipeline.Web;
+
+/// <summary>
+/// The catalogue of HTTP routes, read by both hosts: the Functions app's <c>[HttpTrigger(Route = …)]</c> attributes
+/// (which need constants) and the local host's <see cref="WebServiceCollectionExtensions.MapSignaturePipeline"/>.
+/// A new route is an entry here, its mapping there, its adapter in the Functions app and its row in the README, and
+/// the tests compare all of them through the metadata the Functions build generates.
+/// Routes spell "api/" themselves: host.json's routePrefix is empty so that pages live outside it (host.json.md).
+/// Every route under <see cref="AdminPrefix"/> needs the admin key, and only those.
+/// </summary>
+public static class Routes
+{
+    public const string AdminPrefix = "api/admin/";
+
+    public const string Signatures = "api/petitions/{petitionId}/signatures";
+    public const string Petition = "api/petitions/{petitionId}";
+    public const string Petitions = "api/petitions";
+    public const string Receipt = "api/receipts/{receiptId}";
+    public const string EmbedScript = "api/embed.js";
+
+    public const string PetitionPage = "petitions/{petitionId}";
+    public const string ThankYouPage = "petitions/{petitionId}/thanks";
+    public const string Confirm = "petitions/{petitionId}/confirm";
+    public const string ResendConfirmation = "petitions/{petitionId}/confirm/resend";
+    public const string Remove = "petitions/{petitionId}/remove";
+
+    public const string AdminPetition = AdminPrefix + "petitions/{petitionId}";
+    public const string Outcomes = AdminPrefix + "petitions/{petitionId}/outcomes";
+    public const string Health = AdminPrefix + "health";
+    public const string PoisonRedrive = AdminPrefix + "poison/redrive";
+    public const string Recount = AdminPrefix + "petitions/{petitionId}/recount";
+    public const string Held = AdminPrefix + "petitions/{petitionId}/held";
+    public const string ReleaseHeld = AdminPrefix + "petitions/{petitionId}/held/release";
+    public const string InvalidateHeld = AdminPrefix + "petitions/{petitionId}/held/invalidate";
+    public const string Invalidate = AdminPrefix + "petitions/{petitionId}/invalidate";
+    public const string Erase = AdminPrefix + "petitions/{petitionId}/erase";
+    public const string ExportSignatures = AdminPrefix + "petitions/{petitionId}/signatures.csv";
+    public const string Anonymise = AdminPrefix + "petitions/{petitionId}/anonymise";
+    public const string Deliveries = AdminPrefix + "petitions/{petitionId}/deliveries";
+}

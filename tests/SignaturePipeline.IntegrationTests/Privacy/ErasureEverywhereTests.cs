@@ -43,6 +43,49 @@ public sealed class ErasureEverywhereTests(AzuriteFixture azurite)
 
         Assert.Equal(ErasureOutcome.Removed, await h.Services.GetRequiredService<PrivacyHandlers>().EraseAsync(id, email, CancellationToken.None));
 
+        Assert.Empty(await FindAsync(h, last, email));
+
+        // Everyone else is still listed, the lists still match their manifests, and what was delivered keeps its counts.
+        var after = Assert.IsType<ListDeliveriesResult.Found>(await h.Compiler.ListAsync(id, null, CancellationToken.None));
+        Assert.Equal(
+            Assert.IsType<ListDeliveriesResult.Found>(before).Deliveries.Select(d => (d.TargetId, d.Count, d.CumulativeCount, d.Status)),
+            after.Deliveries.Select(d => (d.TargetId, d.Count, d.CumulativeCount, d.Status)));
+        foreach (var target in new[] { "president", "governor-ny" })
+        {
+            var csv = await h.FileAsync(id, target, h.Week, DeliveryFiles.CsvName);
+            Assert.Equal("Signer", Assert.Single(CsvRows(csv))[1]);
+            Assert.Contains("Signer", await PdfTextAsync(await h.FileAsync(id, target, h.Week, DeliveryFiles.PdfName)), StringComparison.Ordinal);
+            var manifest = JsonDocument.Parse(await h.FileAsync(id, target, h.Week, DeliveryFiles.ManifestName)).RootElement;
+            Assert.Equal((2L, 1L, HashOfCsv(csv)), (manifest.GetProperty("count").GetInt64(), manifest.GetProperty("erased").GetInt64(), manifest.GetProperty("signersSha256").GetString()));
+        }
+        Assert.Equal(1L, (await store.GetCountsAsync(id, CancellationToken.None)).Total);
+    }
+
+    [Fact]
+    public async Task Anonymising_a_petition_deletes_its_delivery_lists_and_highlights_and_keeps_the_records_and_manifests()
+    {
+        await using var h = await StartAsync(azurite);
+        var id = await h.PetitionAsync(President);
+        var last = "Zq" + string.Concat(Guid.NewGuid().ToString("N").Where(char.IsAsciiLetter).Take(8));
+        var email = $"{last.ToLowerInvariant()}.anon@example.org";
+        await h.SignAsync(id, Signer("Yves", last, "CA", "Fresno", $"Words of {last}", email));
+        Assert.Equal(DeliveryOutcome.Delivered, Assert.Single(await h.DeliverAsync(id)).Outcome);
+        Assert.NotEmpty(await FindAsync(h, last, email));
+
+        await h.Services.GetRequiredService<PrivacyHandlers>().AnonymiseAsync(id, CancellationToken.None);
+
+        Assert.Empty(await FindAsync(h, last, email));
+        var delivery = Assert.Single(Assert.IsType<ListDeliveriesResult.Found>(await h.Compiler.ListAsync(id, null, CancellationToken.None)).Deliveries);
+        Assert.Equal((1L, "sent"), (delivery.Count, delivery.Status));
+        var manifest = JsonDocument.Parse(await h.FileAsync(id, "president", h.Week, DeliveryFiles.ManifestName)).RootElement;
+        Assert.Equal(1L, manifest.GetProperty("count").GetInt64());
+        var blobs = h.Services.GetRequiredService<BlobServiceClient>().GetBlobContainerClient(ContainerNames.Deliveries);
+        Assert.False((await blobs.GetBlobClient(DeliveryFiles.FolderOf(id, "president", h.Week) + DeliveryFiles.CsvName).ExistsAsync()).Value);
+    }
+
+    /// <summary>Every string property of every entity of every table, and every blob's text, that names the signer.</summary>
+    private static async Task<List<string>> FindAsync(DeliveryHarness h, string last, string email)
+    {
         var found = new List<string>();
         var tables = h.Services.GetRequiredService<TableServiceClient>();
         foreach (var name in TableNames.All)
@@ -61,22 +104,7 @@ public sealed class ErasureEverywhereTests(AzuriteFixture azurite)
                 if (Names(text, last, email)) found.Add($"blob {container}/{blob.Name}");
             }
         }
-        Assert.Empty(found);
-
-        // Everyone else is still listed, the lists still match their manifests, and what was delivered keeps its counts.
-        var after = Assert.IsType<ListDeliveriesResult.Found>(await h.Compiler.ListAsync(id, null, CancellationToken.None));
-        Assert.Equal(
-            Assert.IsType<ListDeliveriesResult.Found>(before).Deliveries.Select(d => (d.TargetId, d.Count, d.CumulativeCount, d.Status)),
-            after.Deliveries.Select(d => (d.TargetId, d.Count, d.CumulativeCount, d.Status)));
-        foreach (var target in new[] { "president", "governor-ny" })
-        {
-            var csv = await h.FileAsync(id, target, h.Week, DeliveryFiles.CsvName);
-            Assert.Equal("Signer", Assert.Single(CsvRows(csv))[1]);
-            Assert.Contains("Signer", await PdfTextAsync(await h.FileAsync(id, target, h.Week, DeliveryFiles.PdfName)), StringComparison.Ordinal);
-            var manifest = JsonDocument.Parse(await h.FileAsync(id, target, h.Week, DeliveryFiles.ManifestName)).RootElement;
-            Assert.Equal((2L, 1L, HashOfCsv(csv)), (manifest.GetProperty("count").GetInt64(), manifest.GetProperty("erased").GetInt64(), manifest.GetProperty("signersSha256").GetString()));
-        }
-        Assert.Equal(1L, (await store.GetCountsAsync(id, CancellationToken.None)).Total);
+        return found;
     }
 
     private static bool Names(string text, string last, string email) =>

@@ -82,7 +82,10 @@ public sealed class PrivacyAdminEndpoints(ReviewHandlers review, PrivacyHandlers
             return (null, Problems.UnsupportedMediaType(request.ContentType));
         try
         {
-            var body = await JsonSerializer.DeserializeAsync<T>(request.Body, Json.Options, ct).ConfigureAwait(false);
+            // Bounded while read: a chunked body declares no length to check.
+            await using var bytes = await BoundedBody.ReadAsync(request, MaxBodyBytes, ct).ConfigureAwait(false);
+            if (bytes is null) return (null, Problems.TooLarge(MaxBodyBytes));
+            var body = await JsonSerializer.DeserializeAsync<T>(bytes, Json.Options, ct).ConfigureAwait(false);
             return body is null ? (null, Problems.Malformed("Send a JSON object.")) : (body, null);
         }
         catch (JsonException)

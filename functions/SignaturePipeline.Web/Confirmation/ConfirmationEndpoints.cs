@@ -20,13 +20,15 @@ public sealed class ConfirmationEndpoints(ConfirmationHandler handler)
 
     public async Task<IResult> ConfirmAsync(HttpRequest request, string petitionId, CancellationToken ct)
     {
-        var (token, language) = await FormOfAsync(request, ct).ConfigureAwait(false);
+        var (token, language, tooLarge) = await FormOfAsync(request, ct).ConfigureAwait(false);
+        if (tooLarge) return Problems.TooLarge(MaxFormBytes);
         return Render(await handler.ConfirmAsync(petitionId, token, ct).ConfigureAwait(false), petitionId, TokenPurpose.Confirm, language);
     }
 
     public async Task<IResult> ResendAsync(HttpRequest request, string petitionId, CancellationToken ct)
     {
-        var (token, language) = await FormOfAsync(request, ct).ConfigureAwait(false);
+        var (token, language, tooLarge) = await FormOfAsync(request, ct).ConfigureAwait(false);
+        if (tooLarge) return Problems.TooLarge(MaxFormBytes);
         return Render(await handler.ResendAsync(petitionId, token, ct).ConfigureAwait(false), petitionId, TokenPurpose.Confirm, language);
     }
 
@@ -35,7 +37,8 @@ public sealed class ConfirmationEndpoints(ConfirmationHandler handler)
 
     public async Task<IResult> RemoveAsync(HttpRequest request, string petitionId, CancellationToken ct)
     {
-        var (token, language) = await FormOfAsync(request, ct).ConfigureAwait(false);
+        var (token, language, tooLarge) = await FormOfAsync(request, ct).ConfigureAwait(false);
+        if (tooLarge) return Problems.TooLarge(MaxFormBytes);
         return Render(await handler.RemoveAsync(petitionId, token, ct).ConfigureAwait(false), petitionId, TokenPurpose.Remove, language);
     }
 
@@ -44,20 +47,24 @@ public sealed class ConfirmationEndpoints(ConfirmationHandler handler)
     /// <summary>
     /// The token and the language from the button's form, or from the query string; never more than a small form's worth of body.
     /// The language comes back with the form so the answer to the button is in the language of the page that showed it.
+    /// A form over the cap, declared or chunked, is refused (413) rather than read.
     /// </summary>
-    private static async Task<(string? Token, PageLanguage Language)> FormOfAsync(HttpRequest request, CancellationToken ct)
+    private static async Task<(string? Token, PageLanguage Language, bool TooLarge)> FormOfAsync(HttpRequest request, CancellationToken ct)
     {
-        if (request.HasFormContentType && request.ContentLength is null or <= MaxFormBytes)
+        if (request.HasFormContentType)
         {
             try
             {
+                var body = await BoundedBody.ReadAsync(request, MaxFormBytes, ct).ConfigureAwait(false);
+                if (body is null) return (null, PageLanguage.Of(request), true);
+                request.Body = body;
                 var form = await request.ReadFormAsync(ct).ConfigureAwait(false);
                 var posted = form.TryGetValue("lang", out var lang) ? lang.ToString() : null;
-                return (form.TryGetValue("token", out var value) ? value.ToString() : QueryToken(request), PageLanguage.Of(request, posted));
+                return (form.TryGetValue("token", out var value) ? value.ToString() : QueryToken(request), PageLanguage.Of(request, posted), false);
             }
-            catch (Exception e) when (e is InvalidDataException or IOException or BadHttpRequestException) { return (null, PageLanguage.Of(request)); }
+            catch (Exception e) when (e is InvalidDataException or IOException or BadHttpRequestException) { return (null, PageLanguage.Of(request), false); }
         }
-        return (QueryToken(request), PageLanguage.Of(request));
+        return (QueryToken(request), PageLanguage.Of(request), false);
     }
 
     private static IResult Render(LinkResult result, string petitionId, TokenPurpose purpose, PageLanguage language)

@@ -32,7 +32,10 @@ public sealed class PetitionEndpoints(PetitionHandlers handlers, ReceiptStore re
         PetitionDefinition? definition;
         try
         {
-            definition = await JsonSerializer.DeserializeAsync<PetitionDefinition>(request.Body, Json.Options, ct).ConfigureAwait(false);
+            // Bounded while read: a chunked body declares no length to check.
+            await using var body = await BoundedBody.ReadAsync(request, MaxDefinitionBytes, ct).ConfigureAwait(false);
+            if (body is null) return Problems.TooLarge(MaxDefinitionBytes);
+            definition = await JsonSerializer.DeserializeAsync<PetitionDefinition>(body, Json.Options, ct).ConfigureAwait(false);
         }
         catch (JsonException e)
         {

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using SignaturePipeline.Deliveries;
 using SignaturePipeline.Petitions;
 using SignaturePipeline.Security;
 using SignaturePipeline.Signatures;
@@ -31,6 +32,7 @@ public sealed class ConfirmationHandler(
     PetitionStore petitions,
     SignatureStore signatures,
     SignerMailer mailer,
+    DeliveryCompiler deliveries,
     Hmac hmac,
     IOptions<ConfirmationOptions> options,
     TimeProvider clock,
@@ -104,13 +106,18 @@ public sealed class ConfirmationHandler(
         return new LinkResult(LinkOutcome.ResendSent, petition);
     }
 
-    /// <summary>The signer's removal link (POST): the signature leaves the count and its personal data is deleted.</summary>
+    /// <summary>
+    /// The signer's removal link (POST): the signature leaves the count, its personal data is deleted, and stored deliveries
+    /// that listed it are compiled again without it.
+    /// </summary>
     public async Task<LinkResult> RemoveAsync(string petitionId, string? token, CancellationToken ct)
     {
         var (check, read, petition) = await ReadAsync(petitionId, token, TokenPurpose.Remove, ct).ConfigureAwait(false);
         if (check == TokenCheck.Expired) return new LinkResult(LinkOutcome.Expired, petition);
         if (check != TokenCheck.Valid) return new LinkResult(LinkOutcome.Invalid, petition);
         var result = await signatures.RemoveAsync(read!.PetitionId, read.Shard, read.RowKey, "signer_request", clock.GetUtcNow(), ct).ConfigureAwait(false);
+        if (result.UnlistedCountedAt is { } countedAt)
+            await deliveries.RedactAsync(read.PetitionId, countedAt, result.UnlistedState, ct).ConfigureAwait(false);
         return new LinkResult(result.Outcome switch
         {
             TransitionOutcome.Changed => LinkOutcome.Removed,

@@ -310,8 +310,8 @@ public sealed class DeliveryCompiler(
                     if (highlights.Count < MaxHighlights && signer.Comment.Length > 0) highlights.Add(DeliveryHighlight.From(signer));
                 }
                 // The window is closed and its rows never change, so this holds unless the index itself is damaged: then deliver nothing.
-                if (hasher.Count != record.Count)
-                    throw new InvalidOperationException($"The window of {record.PetitionId} to {record.TargetId} for {record.Week} holds {hasher.Count} signers; {record.Count} were recorded.");
+                if (hasher.Count != record.Count - record.Erased)
+                    throw new InvalidOperationException($"The window of {record.PetitionId} to {record.TargetId} for {record.Week} holds {hasher.Count} signers; {record.Count} were recorded and {record.Erased} erased since.");
                 signersSha256 = hasher.HexDigest();
                 pdf.Finish(signersSha256, first, last);
                 csv.Flush();
@@ -323,7 +323,7 @@ public sealed class DeliveryCompiler(
         var manifest = new DeliveryManifest(DeliveryManifest.CurrentSchema, petition.Id, petition.Title,
             new ManifestTarget(record.TargetId, record.TargetKind.ToString().ToLowerInvariant(), record.TargetName, record.TargetState),
             record.Week, record.Count, record.CumulativeCount, record.From, record.To, first, last, signersSha256,
-            DeliveryManifest.CanonicalizationV1, [pdfFile, csvFile], record.RecordedAt).Serialize();
+            DeliveryManifest.CanonicalizationV1, [pdfFile, csvFile], record.RecordedAt) { Erased = record.Erased > 0 ? record.Erased : null }.Serialize();
         var manifestBlob = await files.OpenWriteAsync(folder, DeliveryFiles.ManifestName, "application/json", ct).ConfigureAwait(false);
         await using (manifestBlob.ConfigureAwait(false))
             await manifestBlob.WriteAsync(System.Text.Encoding.UTF8.GetBytes(manifest), ct).ConfigureAwait(false);
@@ -337,6 +337,53 @@ public sealed class DeliveryCompiler(
             Manifest = manifest,
             Highlights = JsonSerializer.Serialize(highlights, DeliveryManifest.Json),
         };
+    }
+
+    /// <summary>
+    /// Takes an erased signer out of every delivery that listed them: each delivery of the petition whose window holds the
+    /// moment they were counted (and, for a governor, whose state is theirs). The signer has already left the delivery
+    /// index, so compiling the window again lists everyone else; a delivery not compiled yet only learns it has one signer
+    /// fewer. Each change is written under the record's ETag, and a conflict (a run, another erasure) reads and does it again,
+    /// so the files last written are always compiled from an index without every erased signer. What was already emailed
+    /// cannot be recalled.
+    /// </summary>
+    public async Task<int> RedactAsync(string petitionId, DateTimeOffset countedAt, string? state, CancellationToken ct)
+    {
+        var petition = await petitions.ReadAsync(petitionId, ct).ConfigureAwait(false);
+        if (petition is null) return 0;
+        var ticks = countedAt.UtcTicks;
+        var rewritten = 0;
+        foreach (var listed in await store.ListAsync(petitionId, null, ct).ConfigureAwait(false))
+        {
+            if (ticks < listed.FromTicks || ticks >= listed.ToTicks || (listed.TargetState is not null && listed.TargetState != state)) continue;
+            for (var record = listed; ;)
+            {
+                var erased = record with { Erased = record.Erased + 1 };
+                if (erased.State != DeliveryState.Recorded) erased = await CompileAsync(petition, erased, ct).ConfigureAwait(false) with { State = record.State };
+                if (await store.TryRewriteAsync(erased, ct).ConfigureAwait(false) is not null) break;
+                record = (await store.ListAsync(petitionId, listed.TargetId, ct).ConfigureAwait(false)).First(r => r.Week == listed.Week);
+            }
+            rewritten++;
+            logger.LogInformation("Delivery of {PetitionId} to {TargetId} for {Week} rewritten without an erased signer", petitionId, listed.TargetId, listed.Week);
+        }
+        return rewritten;
+    }
+
+    /// <summary>
+    /// The retention period is over: every delivery of the petition loses its signer lists (PDF, CSV) and its highlights.
+    /// The records and manifests stay, with the counts and hashes of what was delivered.
+    /// </summary>
+    public async Task ForgetSignersAsync(string petitionId, CancellationToken ct)
+    {
+        foreach (var listed in await store.ListAsync(petitionId, null, ct).ConfigureAwait(false))
+        {
+            await files.DeleteListsAsync(DeliveryFiles.FolderOf(petitionId, listed.TargetId, listed.Week), ct).ConfigureAwait(false);
+            for (var record = listed; record.Highlights is not null;)
+            {
+                if (await store.TryRewriteAsync(record with { Highlights = null }, ct).ConfigureAwait(false) is not null) break;
+                record = (await store.ListAsync(petitionId, listed.TargetId, ct).ConfigureAwait(false)).First(r => r.Week == listed.Week);
+            }
+        }
     }
 
     private async Task SendAsync(Petition petition, LeasedClaim<DeliveryRecord> claim, CancellationToken ct)

@@ -32,6 +32,13 @@ public sealed class DeliveryFiles(BlobServiceClient blobs, StorageConnection sto
             HttpHeaders = new BlobHttpHeaders { ContentType = contentType, ContentDisposition = $"attachment; filename=\"{name}\"" },
         }, ct).ConfigureAwait(false);
 
+    /// <summary>Deletes a delivery's signer lists (PDF and CSV); the manifest, which names no signer, stays as the record of what was sent.</summary>
+    public async Task DeleteListsAsync(string folder, CancellationToken ct)
+    {
+        foreach (var name in new[] { PdfName, CsvName })
+            await Blob(folder, name).DeleteIfExistsAsync(DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: ct).ConfigureAwait(false);
+    }
+
     public async Task<byte[]> ReadAllAsync(string folder, string name, CancellationToken ct) =>
         (await Blob(folder, name).DownloadContentAsync(ct).ConfigureAwait(false)).Value.Content.ToArray();
 

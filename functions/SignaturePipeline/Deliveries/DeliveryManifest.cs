@@ -32,6 +32,12 @@ public sealed record DeliveryManifest(
 {
     public const string CurrentSchema = "signaturepipeline.delivery/1";
 
+    /// <summary>
+    /// Signers of <see cref="Count"/> erased after the delivery was recorded, whom the files no longer list; absent when none.
+    /// The hashes are of the files as they are now: what was emailed before an erasure cannot be recalled.
+    /// </summary>
+    public long? Erased { get; init; }
+
     public const string CanonicalizationV1 =
         "signers-v1: SHA-256 over one record per signer, in the order of signers.csv. A record is the fields first name, " +
         "last name, city, state, ZIP code, comment, signed at (each exactly as in signers.csv after CSV unquoting, less the one " +

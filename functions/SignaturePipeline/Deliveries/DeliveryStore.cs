@@ -45,6 +45,12 @@ public sealed record DeliveryRecord(
 {
     public PetitionTarget Target => new(TargetKind, TargetName, TargetEmail, TargetState);
 
+    /// <summary>
+    /// Signers of this window erased since it was recorded: its files list <see cref="Count"/> minus these. The counts stay
+    /// as recorded, since that is what was (or will be) delivered; the list no longer names the erased.
+    /// </summary>
+    public long Erased { get; init; }
+
     public DeliveryRecord WithLease(string? claimedBy, DateTimeOffset? claimedUntil, int attempts, int keyGeneration, string? lastError) =>
         this with { ClaimedBy = claimedBy, ClaimedUntil = claimedUntil, Attempts = attempts, KeyGeneration = keyGeneration, LastError = lastError };
 
@@ -152,6 +158,12 @@ public sealed class DeliveryStore(TableServiceClient tables)
     public Task<DeliveryRecord?> TryClaimAsync(DeliveryRecord record, string owner, DateTimeOffset until, CancellationToken ct) =>
         TryReplaceAsync(record.Claimed(owner, until), ct);
 
+    /// <summary>
+    /// Rewrites a delivery outside any claim (an erasure taking a signer out of its list), under the ETag it was read with.
+    /// Null when anything changed it meanwhile: re-read and decide again.
+    /// </summary>
+    public Task<DeliveryRecord?> TryRewriteAsync(DeliveryRecord updated, CancellationToken ct) => TryReplaceAsync(updated, ct);
+
     /// <summary>Saves progress under the claim (compiled, one email sent). Null if the claim was lost meanwhile.</summary>
     public Task<DeliveryRecord?> TryUpdateAsync(DeliveryRecord claimed, CancellationToken ct) => TryReplaceAsync(claimed, ct);
 
@@ -201,6 +213,7 @@ public sealed class DeliveryStore(TableServiceClient tables)
         ["Attempts"] = r.Attempts,
         ["KeyGeneration"] = r.KeyGeneration,
         ["LastError"] = r.LastError,
+        ["Erased"] = r.Erased,
     };
 
     private static DeliveryRecord FromEntity(TableEntity e) => new(
@@ -229,7 +242,10 @@ public sealed class DeliveryStore(TableServiceClient tables)
         e.GetInt32("Attempts") ?? 0,
         e.GetInt32("KeyGeneration") ?? 0,
         e.GetString("LastError"),
-        e.ETag);
+        e.ETag)
+    {
+        Erased = e.GetInt64("Erased") ?? 0,
+    };
 }
 
 /// <summary>A breakdown (state or ZIP3 → count) as one table string: <c>key=count;…</c> in ordinal order.</summary>

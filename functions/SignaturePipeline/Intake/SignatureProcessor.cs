@@ -157,6 +157,12 @@ public sealed class SignatureProcessor(
         new(item.ReceiptId, item.PetitionId, ReceiptStatus.Duplicate, "duplicate", "email", "This email address has already signed this petition.", State: valid.State);
 
     /// <summary>
+    /// What a poisoned receipt tells the signer. Fixed: exception text can name hosts, keys or internals, and belongs to
+    /// operators, who find it in the failure row beside the same reason code.
+    /// </summary>
+    public const string PoisonedMessage = "This signature could not be processed and was not counted. Please sign again later.";
+
+    /// <summary>
     /// Records the failure in the <see cref="FailureLog"/>. On the last try, the message's receipts are marked poisoned with that error, so no receipt stays pending forever.
     /// </summary>
     private async Task RecordFailureAsync(SignatureMessage? message, string messageId, long dequeueCount, Exception error, CancellationToken ct)
@@ -173,7 +179,7 @@ public sealed class SignatureProcessor(
                 await failures.RecordAsync(messageId, dequeueCount, reason, detail, error, message?.Items.Select(i => i.ReceiptId), lastTry, ct).ConfigureAwait(false);
                 if (lastTry && message is not null)
                     await receipts.WriteAsync(
-                        message.Items.Select(i => new Receipt(i.ReceiptId, i.PetitionId, ReceiptStatus.Poisoned, reason, null, detail)).ToList(), ct).ConfigureAwait(false);
+                        message.Items.Select(i => new Receipt(i.ReceiptId, i.PetitionId, ReceiptStatus.Poisoned, reason, null, PoisonedMessage)).ToList(), ct).ConfigureAwait(false);
                 return;
             }
             catch (Exception recordError) when (recordError is not OperationCanceledException)

@@ -2,6 +2,7 @@ using System.Globalization;
 using CsvHelper;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using SignaturePipeline.Deliveries;
 using SignaturePipeline.Petitions;
 using SignaturePipeline.Signatures;
 using SignaturePipeline.Timers;
@@ -19,6 +20,7 @@ public sealed class PrivacyHandlers(
     CanonicalEmailRules emailRules,
     PetitionStore petitions,
     SignatureStore signatures,
+    DeliveryCompiler deliveries,
     TimerRunLog timerRuns,
     IOptions<PrivacyOptions> options,
     TimeProvider clock,
@@ -28,6 +30,8 @@ public sealed class PrivacyHandlers(
     /// An erasure request (GDPR art. 17) by email: the row key is computed from the canonical email, exactly as at
     /// signing, so no scan and no stored clear-text lookup is needed. The signature leaves the count and a PII-free
     /// tombstone stays (so the same address signing again is still a duplicate, and the count history adds up).
+    /// Its unsent emails go, and every stored delivery that listed it is compiled again without it; what was already
+    /// emailed to a target cannot be recalled.
     /// </summary>
     public async Task<ErasureOutcome> EraseAsync(string petitionId, string? email, CancellationToken ct)
     {
@@ -35,6 +39,8 @@ public sealed class PrivacyHandlers(
         if (!CanonicalEmail.TryNormalize(email, out var normalized)) return ErasureOutcome.EmailInvalid;
         var (shard, rowKey) = signatures.KeyOf(petitionId, CanonicalEmail.Canonicalize(normalized, emailRules));
         var result = await signatures.RemoveAsync(petitionId, shard, rowKey, "erasure_request", clock.GetUtcNow(), ct).ConfigureAwait(false);
+        if (result.UnlistedCountedAt is { } countedAt)
+            await deliveries.RedactAsync(petitionId, countedAt, result.UnlistedState, ct).ConfigureAwait(false);
         return result.Outcome switch
         {
             TransitionOutcome.Changed => ErasureOutcome.Removed,
@@ -80,7 +86,8 @@ public sealed class PrivacyHandlers(
 
     /// <summary>
     /// Anonymises one petition's signatures: personal columns go, status, state and times stay, so counts do not move.
-    /// Idempotent: rows already anonymised or removed are skipped. Unsent signer emails go too (they hold addresses).
+    /// Idempotent: rows already anonymised or removed are skipped. Unsent signer emails go too (they hold addresses), and
+    /// so do the signer lists of its stored deliveries and their highlights (the manifests and counts stay).
     /// </summary>
     public async Task<int> AnonymiseAsync(string petitionId, CancellationToken ct)
     {
@@ -98,6 +105,7 @@ public sealed class PrivacyHandlers(
         for (var shard = 0; shard < signatures.ShardCount; shard++)
             await foreach (var outbox in signatures.ListOutboxAsync(petitionId, shard, ct).ConfigureAwait(false))
                 await signatures.DeleteOutboxAsync(petitionId, shard, outbox, ct).ConfigureAwait(false);
+        await deliveries.ForgetSignersAsync(petitionId, ct).ConfigureAwait(false);
         logger.LogInformation("Anonymised {Rows} signatures of {PetitionId}", done, petitionId);
         return done;
     }

@@ -63,13 +63,14 @@ public sealed partial class SignatureStore
     /// <summary>
     /// A bounded look at recent comments: one page of up to <paramref name="perShard"/> per shard, filtered by the store,
     /// never a scan of the petition. Only the comment, its state and its time are read; the signer's name and address never
-    /// leave the table.
+    /// leave the table. Counted rows only: a pending, held or invalidated signature is not a supporter yet (or any more),
+    /// and quoting it would put an unconfirmed stranger's words in the organizers' mail.
     /// </summary>
     public async Task<IReadOnlyList<SupporterComment>> RecentCommentsAsync(string petitionId, DateTimeOffset since, int perShard, CancellationToken ct)
     {
         var pages = Enumerable.Range(0, _shards).Select(async shard =>
         {
-            var filter = SignatureRowsOf(PartitionKeyOf(petitionId, shard)) + " and " + TableClient.CreateQueryFilter($"SignedAt ge {since} and Comment ne {""}");
+            var filter = SignatureRowsOf(PartitionKeyOf(petitionId, shard)) + " and " + TableClient.CreateQueryFilter($"SignedAt ge {since} and Comment ne {""} and Status eq {StatusName(SignatureRowStatus.Counted)}");
             await foreach (var page in _table.QueryAsync<TableEntity>(filter, maxPerPage: perShard,
                                select: [SignatureColumns.Comment, SignatureColumns.State, SignatureColumns.SignedAt], cancellationToken: ct).AsPages().ConfigureAwait(false))
                 return page.Values;

@@ -52,6 +52,15 @@ public enum TransitionOutcome { NotFound, Unchanged, Changed }
 
 public sealed record TransitionResult(TransitionOutcome Outcome, SignatureRowStatus? From, SignatureRowStatus? To)
 {
+    /// <summary>
+    /// When the signer was counted, if this change took them out of the delivery index: deliveries whose window holds this
+    /// moment listed them, and an erasure must take them out of those files too.
+    /// </summary>
+    public DateTimeOffset? UnlistedCountedAt { get; init; }
+
+    /// <summary>The state the signer was listed under, with <see cref="UnlistedCountedAt"/>: a governor's delivery holds only its state.</summary>
+    public string? UnlistedState { get; init; }
+
     /// <summary>Change in the petition's count: +1, -1 or 0.</summary>
     public int CountDelta => Outcome != TransitionOutcome.Changed ? 0
         : (To == SignatureRowStatus.Counted ? 1 : 0) - (From == SignatureRowStatus.Counted ? 1 : 0);
@@ -99,6 +108,7 @@ public sealed partial class SignatureStore
             var change = decide(row);
             if (change is null) return new TransitionResult(TransitionOutcome.Unchanged, row.Status, row.Status);
 
+            DateTimeOffset? unlistedAt = null;
             var entity = change.ErasePersonalData ? Tombstone(row.Entity) : new TableEntity(pk, rowKey);
             entity[SignatureColumns.Status] = StatusName(change.To);
             foreach (var (key, value) in change.Set) entity[key] = value;
@@ -124,11 +134,14 @@ public sealed partial class SignatureStore
                 entity.Remove(SignatureColumns.IndexRow);
                 var index = await _table.GetEntityIfExistsAsync<TableEntity>(pk, indexKey, cancellationToken: ct).ConfigureAwait(false);
                 if (index.HasValue && WithoutSigner(index.Value!, row) is { } rewritten)
+                {
+                    unlistedAt = index.Value!.GetDateTimeOffset(IndexedSigner.CountedAtProperty);
                     actions.Add(rewritten.Count == 0
                         ? new TableTransactionAction(TableTransactionActionType.Delete, index.Value!, index.Value!.ETag)
                         : new TableTransactionAction(TableTransactionActionType.UpdateReplace,
                             IndexedSigner.ToIndexEntity(pk, indexKey, index.Value!.GetDateTimeOffset(IndexedSigner.CountedAtProperty) ?? clock.GetUtcNow(), rewritten),
                             index.Value!.ETag));
+                }
             }
             if (delta != 0) actions.Add(await MoveCounterAsync(pk, row.State ?? "", delta, ct).ConfigureAwait(false));
             try
@@ -136,7 +149,11 @@ public sealed partial class SignatureStore
                 await _table.SubmitTransactionAsync(actions, ct).ConfigureAwait(false);
                 if (delta != 0) _counters.TryRemove(pk, out _);
                 logger.LogInformation("Signature {RowKey} of {PartitionKey} moved from {From} to {To}", rowKey, pk, row.Status, change.To);
-                return new TransitionResult(TransitionOutcome.Changed, row.Status, change.To);
+                return new TransitionResult(TransitionOutcome.Changed, row.Status, change.To)
+                {
+                    UnlistedCountedAt = unlistedAt,
+                    UnlistedState = unlistedAt is null ? null : row.State,
+                };
             }
             catch (TableTransactionFailedException e) when (e.Status is 409 or 412 && attempt < MaxConflictRetries)
             {
@@ -157,7 +174,7 @@ public sealed partial class SignatureStore
     /// <summary>
     /// Removes a signature (signer's link, erasure request): it leaves the count exactly, its personal data is deleted,
     /// and a tombstone keeps its state, time, status and reason, so the count history stays explainable. Its unsent
-    /// email, if any, goes too: the outbox row holds the address.
+    /// emails go too, every one (the confirmation, re-sent links, "already signed" notes): each outbox row holds the address.
     /// </summary>
     public async Task<TransitionResult> RemoveAsync(string petitionId, int shard, string rowKey, string reason, DateTimeOffset at, CancellationToken ct)
     {
@@ -167,8 +184,10 @@ public sealed partial class SignatureStore
             receipt = row.ReceiptId;
             return row.Status == SignatureRowStatus.Removed ? null : RowChange.Remove(row.Status, reason, at);
         }, ct).ConfigureAwait(false);
-        if (result.Outcome == TransitionOutcome.Changed && receipt is not null && await GetOutboxAsync(petitionId, shard, receipt, ct).ConfigureAwait(false) is { } outbox)
-            await DeleteOutboxAsync(petitionId, shard, outbox, ct).ConfigureAwait(false);
+        if (result.Outcome == TransitionOutcome.Changed)
+            await foreach (var outbox in ListOutboxAsync(petitionId, shard, ct).ConfigureAwait(false))
+                if (outbox.SignatureRowKey == rowKey || (receipt is not null && outbox.ReceiptId == receipt))
+                    await DeleteOutboxAsync(petitionId, shard, outbox, ct).ConfigureAwait(false);
         return result;
     }
 }

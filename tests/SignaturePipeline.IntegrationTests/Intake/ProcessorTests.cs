@@ -217,7 +217,7 @@ public sealed class ProcessorTests(AzuriteFixture azurite) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_message_whose_last_try_meets_a_storage_outage_is_recorded_as_poisoned_once_storage_is_back()
+    public async Task A_message_whose_last_try_meets_a_storage_outage_is_recorded_as_poisoned_once_storage_is_back_with_a_fixed_message()
     {
         // Storage of its own, to take down: the host moves a message to poison after its fifth try whether or not that
         // try could write anything, so the fifth try must not give up on recording it while storage is away.
@@ -249,6 +249,10 @@ public sealed class ProcessorTests(AzuriteFixture azurite) : IAsyncLifetime
             Assert.Equal("processing_failed", failure.GetString("Reason"));
             var receipt = await services.GetRequiredService<ReceiptStore>().GetAsync(message.Items[0].ReceiptId, CancellationToken.None);
             Assert.Equal(ReceiptStatus.Poisoned, receipt!.Status);
+            // The signer sees the code and a fixed sentence; the error (here the refused connection) stays with operators.
+            Assert.Equal(("processing_failed", SignatureProcessor.PoisonedMessage), (receipt.Reason, receipt.Message));
+            Assert.False(string.IsNullOrEmpty(failure.GetString("Detail")));
+            Assert.NotEqual(failure.GetString("Detail"), receipt.Message);
         }
         finally
         {

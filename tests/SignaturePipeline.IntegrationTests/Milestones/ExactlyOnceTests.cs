@@ -1,5 +1,10 @@
 using Microsoft.Extensions.DependencyInjection;
+using SignaturePipeline.Abuse;
 using SignaturePipeline.Email;
+using SignaturePipeline.Intake;
+using SignaturePipeline.Receipts;
+using SignaturePipeline.Security;
+using SignaturePipeline.Signatures;
 using SignaturePipeline.IntegrationTests.Infrastructure;
 using SignaturePipeline.Milestones;
 
@@ -216,5 +221,33 @@ public sealed class ExactlyOnceTests(AzuriteFixture azurite)
         Assert.Contains("Please <act> now & stop it.", message.TextBody, StringComparison.Ordinal);
         Assert.Contains($"http://localhost:7071/petitions/{id}", message.HtmlBody, StringComparison.Ordinal);
         Assert.DoesNotContain("signers.example.net", message.TextBody + message.HtmlBody, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_email_quotes_only_comments_of_counted_signatures()
+    {
+        var (services, transport, clock) = await StartAsync();
+        await using var _ = services;
+        var id = await Seed.PetitionAsync(services, goal: 100, milestones: [3]);
+        await Seed.SignAsync(services, id, 3, comment: "Counted and glad to be.");
+        await Seed.SignAsync(services, id, 1, first: 3, comment: "Invalidated words.");
+        var store = services.GetRequiredService<SignatureStore>();
+        var (shard, rowKey) = store.KeyOf(id, CanonicalEmail.Canonicalize($"signer3.{id}@signers.example.net", services.GetRequiredService<CanonicalEmailRules>()));
+        var invalidated = await store.TransitionAsync(id, shard, rowKey, _ => RowChange.Invalidate("test", clock.GetUtcNow()), CancellationToken.None);
+        Assert.Equal(TransitionOutcome.Changed, invalidated.Outcome);
+        var hmac = services.GetRequiredService<Hmac>();
+        var held = new QueuedSignature(ReceiptId.Create(hmac, ReceiptId.NewBatch(), 0).Value, id, clock.GetUtcNow(), new SignatureInput
+        {
+            FirstName = "Held", LastName = "Signer", Email = $"held.{id}@signers.example.net", PostalCode = "10001", State = "NY", Comment = "Held words.",
+        }) { Flag = AbuseFlags.IpBurst };
+        await services.GetRequiredService<SignatureProcessor>().ProcessAsync(
+            new SignatureMessage(SignatureMessage.CurrentSchema, [held]).Serialize(), Guid.NewGuid().ToString(), 1, CancellationToken.None);
+
+        await services.GetRequiredService<MilestoneNotifier>().RunAsync(CancellationToken.None);
+
+        var (message, _) = Assert.Single(transport.ForPetition(id));
+        Assert.Contains("Counted and glad to be.", message.TextBody, StringComparison.Ordinal);
+        Assert.DoesNotContain("Invalidated words.", message.TextBody + message.HtmlBody, StringComparison.Ordinal);
+        Assert.DoesNotContain("Held words.", message.TextBody + message.HtmlBody, StringComparison.Ordinal);
     }
 }

@@ -66,6 +66,7 @@ public static class WebServiceCollectionExtensions
         admin.MapPost("/petitions/{petitionId}/held/release", (HttpRequest r, string petitionId, PrivacyAdminEndpoints e, CancellationToken ct) => e.ReleaseAsync(r, petitionId, ct));
         admin.MapPost("/petitions/{petitionId}/held/invalidate", (HttpRequest r, string petitionId, PrivacyAdminEndpoints e, CancellationToken ct) => e.InvalidateHeldAsync(r, petitionId, ct));
         admin.MapPost("/petitions/{petitionId}/invalidate", (HttpRequest r, string petitionId, PrivacyAdminEndpoints e, CancellationToken ct) => e.InvalidateByRuleAsync(r, petitionId, ct));
+        admin.MapPost("/petitions/{petitionId}/invalidations/{invalidationId}/revert", (string petitionId, string invalidationId, PrivacyAdminEndpoints e, CancellationToken ct) => e.RevertInvalidationAsync(petitionId, invalidationId, ct));
         admin.MapPost("/petitions/{petitionId}/erase", (HttpRequest r, string petitionId, PrivacyAdminEndpoints e, CancellationToken ct) => e.EraseAsync(r, petitionId, ct));
         admin.MapGet("/petitions/{petitionId}/signatures.csv", (string petitionId, PrivacyAdminEndpoints e, CancellationToken ct) => e.ExportAsync(petitionId, ct));
         admin.MapPost("/petitions/{petitionId}/anonymise", (string petitionId, PrivacyAdminEndpoints e, CancellationToken ct) => e.AnonymiseAsync(petitionId, ct));

@@ -69,6 +69,7 @@ public static class PipelineServiceCollectionExtensions
         services.AddSingleton<AbuseGuard>();
         services.AddSingleton<CaptchaVerifier>();
         services.AddSingleton<DisposableDomains>();
+        services.AddSingleton<InvalidationLog>();
         services.AddSingleton<ReviewHandlers>();
         services.AddSingleton<SignerMailer>();
         services.AddSingleton<ConfirmationHandler>();

@@ -40,6 +40,9 @@ public sealed class PrivacyAdminEndpoints(ReviewHandlers review, PrivacyHandlers
         return error ?? Map(await review.InvalidateByRuleAsync(petitionId, body!, ct).ConfigureAwait(false));
     }
 
+    public async Task<IResult> RevertInvalidationAsync(string petitionId, string invalidationId, CancellationToken ct) =>
+        Map(await review.RevertAsync(petitionId, invalidationId, ct).ConfigureAwait(false));
+
     public async Task<IResult> EraseAsync(HttpRequest request, string petitionId, CancellationToken ct)
     {
         var (body, error) = await ReadAsync<EraseBody>(request, ct).ConfigureAwait(false);
@@ -70,7 +73,10 @@ public sealed class PrivacyAdminEndpoints(ReviewHandlers review, PrivacyHandlers
     private static IResult Map(ReviewResult result) => result switch
     {
         ReviewResult.Done done => Results.Json(done.Report, Json.Options),
+        ReviewResult.Ruled ruled => Results.Json(ruled.Report, Json.Options),
         ReviewResult.PetitionNotFound => Problems.PetitionNotFound(),
+        ReviewResult.InvalidationNotFound => Problems.Create(StatusCodes.Status404NotFound, "invalidation_not_found", "Invalidation not found",
+            "This petition has no invalidation with that id. Use the invalidationId a rule's answer gave."),
         ReviewResult.Invalid invalid => Problems.Validation(invalid.Errors),
         _ => throw new InvalidOperationException(),
     };

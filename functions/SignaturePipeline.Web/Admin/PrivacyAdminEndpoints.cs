@@ -64,11 +64,14 @@ public sealed class PrivacyAdminEndpoints(ReviewHandlers review, PrivacyHandlers
         return new CsvResult(petitionId, privacy);
     }
 
-    public async Task<IResult> AnonymiseAsync(string petitionId, CancellationToken ct)
-    {
-        if (await petitions.ReadAsync(petitionId, ct).ConfigureAwait(false) is null) return Problems.PetitionNotFound();
-        return Results.Json(new { anonymised = await privacy.AnonymiseAsync(petitionId, ct).ConfigureAwait(false) }, Json.Options);
-    }
+    public async Task<IResult> AnonymiseAsync(string petitionId, CancellationToken ct) =>
+        await privacy.AnonymiseClosedAsync(petitionId, ct).ConfigureAwait(false) switch
+        {
+            AnonymiseOutcome.Done done => Results.Json(new { anonymised = done.Anonymised }, Json.Options),
+            AnonymiseOutcome.PetitionOpen => Problems.Create(StatusCodes.Status409Conflict, "petition_open", "The petition is open",
+                "Close the petition (status closed or won) before anonymising its signers: an open petition still needs them."),
+            _ => Problems.PetitionNotFound(),
+        };
 
     private static IResult Map(ReviewResult result) => result switch
     {

@@ -39,9 +39,8 @@ param acsEndpoint string
 @description('Sender address on the Azure-managed email domain.')
 param emailSenderAddress string
 
-@description('HMAC key for the signature de-duplication hashes. Must never change once signatures exist.')
-@secure()
-param pipelineSecretKey string
+@description('Key Vault URI (versionless) of the pipeline secret, which keys the de-duplication hashes; the app reads it through a Key Vault reference.')
+param pipelineKeyVaultItemUri string
 
 @description('Upper bound on Flex Consumption instances.')
 @minValue(1)
@@ -95,6 +94,8 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
   properties: {
     serverFarmId: plan.id
     httpsOnly: true
+    // Key Vault references (Pipeline__SecretKey) are resolved with this identity, which holds Key Vault Secrets User.
+    keyVaultReferenceIdentity: identityId
     siteConfig: {
       minTlsVersion: '1.2'
       ftpsState: 'Disabled'
@@ -146,7 +147,8 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
       APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsights.properties.ConnectionString
       APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
 
-      Pipeline__SecretKey: pipelineSecretKey
+      // A Key Vault reference: the platform resolves it with keyVaultReferenceIdentity; the secret is not in the settings.
+      Pipeline__SecretKey: '@Microsoft.KeyVault(SecretUri=${pipelineKeyVaultItemUri})'
       // Links in emails (confirm, remove, milestones) point here. The app would fall back to WEBSITE_HOSTNAME, which is
       // the same name; set explicitly so that a custom domain is one visible edit.
       Pipeline__PublicBaseUrl: 'https://${functionApp.properties.defaultHostName}'

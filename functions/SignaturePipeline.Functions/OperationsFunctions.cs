@@ -22,4 +22,9 @@ public sealed class OperationsFunctions(OperationsEndpoints endpoints)
     public Task<IActionResult> Recount(
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "api/admin/petitions/{petitionId}/recount")] HttpRequest request, string petitionId, CancellationToken ct) =>
         ResultAction.From(endpoints.RecountAsync(petitionId, ct));
+
+    [Function("RestoreBackup")]
+    public Task<IActionResult> RestoreBackup(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "api/admin/backups/{backupId}/restore")] HttpRequest request, string backupId, CancellationToken ct) =>
+        ResultAction.From(endpoints.RestoreBackupAsync(backupId, ct));
 }

@@ -62,6 +62,7 @@ public static class WebServiceCollectionExtensions
         admin.MapGet("/health", (HttpRequest r, OperationsEndpoints e, CancellationToken ct) => e.HealthAsync(r, ct));
         admin.MapPost("/poison/redrive", (HttpRequest r, OperationsEndpoints e, CancellationToken ct) => e.RedriveAsync(r, ct));
         admin.MapPost("/petitions/{petitionId}/recount", (string petitionId, OperationsEndpoints e, CancellationToken ct) => e.RecountAsync(petitionId, ct));
+        admin.MapPost("/backups/{backupId}/restore", (string backupId, OperationsEndpoints e, CancellationToken ct) => e.RestoreBackupAsync(backupId, ct));
         admin.MapGet("/petitions/{petitionId}/held", (string petitionId, int? limit, PrivacyAdminEndpoints e, CancellationToken ct) => e.ListHeldAsync(petitionId, limit, ct));
         admin.MapPost("/petitions/{petitionId}/held/release", (HttpRequest r, string petitionId, PrivacyAdminEndpoints e, CancellationToken ct) => e.ReleaseAsync(r, petitionId, ct));
         admin.MapPost("/petitions/{petitionId}/held/invalidate", (HttpRequest r, string petitionId, PrivacyAdminEndpoints e, CancellationToken ct) => e.InvalidateHeldAsync(r, petitionId, ct));

@@ -82,6 +82,8 @@ public static class PipelineServiceCollectionExtensions
         AddTimerJob(services, PipelineTimers.AnonymiseClosedPetitions, (sp, ct) => sp.GetRequiredService<PrivacyHandlers>().RunRetentionAsync(ct));
         AddTimerJob(services, PipelineTimers.CompileWeeklyDeliveries, (sp, ct) => sp.GetRequiredService<DeliveryCompiler>().RunAsync(ct));
         AddTimerJob(services, PipelineTimers.FinishDeliveries, (sp, ct) => sp.GetRequiredService<DeliveryCompiler>().FinishAsync(ct));
+        services.AddSingleton<TableBackup>();
+        AddTimerJob(services, PipelineTimers.BackupTables, (sp, ct) => sp.GetRequiredService<TableBackup>().ExportAsync(ct));
         return services;
     }
 

@@ -167,6 +167,7 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
       // Timer schedules must exist as app settings: a %Setting% the host cannot resolve stops the function from loading.
       SendSignerEmailsSchedule: '0 */2 * * * *'
       AnonymiseClosedPetitionsSchedule: '0 30 3 * * *'
+      BackupTablesSchedule: '0 0 2 * * *'
     }
   }
 }

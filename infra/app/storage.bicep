@@ -22,6 +22,7 @@ param deploymentContainerName string
 var blobContainerNames = [
   deploymentContainerName
   'deliveries'
+  'backups'
 ]
 
 var queueNames = [

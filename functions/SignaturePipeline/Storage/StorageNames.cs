@@ -30,8 +30,10 @@ public static class ContainerNames
 {
     /// <summary>Delivered files: <c>{petition}/{target}/{isoWeek}/delivery.pdf</c>, <c>signers.csv</c>, <c>manifest.json</c>.</summary>
     public const string Deliveries = "deliveries";
+    /// <summary>Table backups: <c>{backupId}/{table}.jsonl</c>. Written by <see cref="Operations.TableBackup"/>.</summary>
+    public const string Backups = "backups";
 
-    public static readonly string[] All = [Deliveries];
+    public static readonly string[] All = [Deliveries, Backups];
 }
 
 /// <summary>Queue names. Functions moves a message that failed five times to "{queue}-poison".</summary>

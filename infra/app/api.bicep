@@ -154,6 +154,8 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
       Pipeline__PublicBaseUrl: 'https://${functionApp.properties.defaultHostName}'
       // Changing the shard count re-partitions counters; keep it fixed per environment.
       Pipeline__ShardCount: '8'
+      // Raise by one to rotate the key that signs links and receipt ids (see README, Deploy to Azure).
+      Pipeline__TokenKeyVersion: '1'
 
       Email__Transport: 'acs'
       Email__From: emailSenderAddress

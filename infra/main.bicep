@@ -117,6 +117,18 @@ module rbac 'app/rbac.bicep' = {
   }
 }
 
+module keyVault 'app/keyvault.bicep' = {
+  name: 'keyvault'
+  scope: rg
+  params: {
+    name: '${abbrs.keyVaultVaults}${resourceToken}'
+    location: location
+    tags: tags
+    managedIdentityPrincipalId: identity.outputs.principalId
+    pipelineSecretKey: pipelineSecretKey
+  }
+}
+
 module api 'app/api.bicep' = {
   name: 'api'
   scope: rg
@@ -133,7 +145,7 @@ module api 'app/api.bicep' = {
     applicationInsightsName: monitoring.outputs.applicationInsightsName
     acsEndpoint: email.outputs.endpoint
     emailSenderAddress: email.outputs.senderAddress
-    pipelineSecretKey: pipelineSecretKey
+    pipelineKeyVaultItemUri: keyVault.outputs.pipelineSecretKeyUri
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: 2048
   }
@@ -154,3 +166,4 @@ output SERVICE_API_NAME string = api.outputs.name
 output SERVICE_API_URI string = api.outputs.uri
 output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
 output EMAIL_SENDER_ADDRESS string = email.outputs.senderAddress
+output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name

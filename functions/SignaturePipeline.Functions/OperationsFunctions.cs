@@ -23,4 +23,9 @@ public sealed class OperationsFunctions(OperationsEndpoints endpoints)
     public Task<IActionResult> Recount(
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = Routes.Recount)] HttpRequest request, string petitionId, CancellationToken ct) =>
         ResultAction.From(endpoints.RecountAsync(petitionId, ct));
+
+    [Function("RestoreBackup")]
+    public Task<IActionResult> RestoreBackup(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = Routes.RestoreBackup)] HttpRequest request, string backupId, CancellationToken ct) =>
+        ResultAction.From(endpoints.RestoreBackupAsync(backupId, ct));
 }

@@ -29,6 +29,11 @@ public sealed class PrivacyFunctions(PrivacyAdminEndpoints admin)
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = Routes.Invalidate)] HttpRequest request, string petitionId, CancellationToken ct) =>
         ResultAction.From(admin.InvalidateByRuleAsync(request, petitionId, ct));
 
+    [Function("RevertInvalidation")]
+    public Task<IActionResult> RevertInvalidation(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = Routes.RevertInvalidation)] HttpRequest request, string petitionId, string invalidationId, CancellationToken ct) =>
+        ResultAction.From(admin.RevertInvalidationAsync(petitionId, invalidationId, ct));
+
     [Function("EraseSigner")]
     public Task<IActionResult> Erase(
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = Routes.Erase)] HttpRequest request, string petitionId, CancellationToken ct) =>

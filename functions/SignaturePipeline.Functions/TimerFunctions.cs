@@ -2,6 +2,7 @@ using Microsoft.Azure.Functions.Worker;
 using SignaturePipeline.Confirmation;
 using SignaturePipeline.Deliveries;
 using SignaturePipeline.Milestones;
+using SignaturePipeline.Operations;
 using SignaturePipeline.Privacy;
 using SignaturePipeline.Timers;
 
@@ -12,7 +13,7 @@ namespace SignaturePipeline.Functions;
 /// the same names the local host reads. A timer run can replay after a lost lease, so every handler here records its
 /// facts before acting.
 /// </summary>
-public sealed class TimerFunctions(MilestoneNotifier milestones, DeliveryCompiler deliveries, SignerMailer signerMail, PrivacyHandlers privacy)
+public sealed class TimerFunctions(MilestoneNotifier milestones, DeliveryCompiler deliveries, SignerMailer signerMail, PrivacyHandlers privacy, TableBackup backup)
 {
     [Function(PipelineTimers.SendSignerEmails)]
     public Task SendSignerEmails([TimerTrigger("%SendSignerEmailsSchedule%")] TimerInfo timer, CancellationToken ct) =>
@@ -33,4 +34,8 @@ public sealed class TimerFunctions(MilestoneNotifier milestones, DeliveryCompile
     [Function(PipelineTimers.FinishDeliveries)]
     public Task FinishDeliveries([TimerTrigger("%FinishDeliveriesSchedule%")] TimerInfo timer, CancellationToken ct) =>
         deliveries.FinishAsync(ct);
+
+    [Function(PipelineTimers.BackupTables)]
+    public Task BackupTables([TimerTrigger("%BackupTablesSchedule%")] TimerInfo timer, CancellationToken ct) =>
+        backup.ExportAsync(ct);
 }

@@ -29,10 +29,12 @@ public static class Routes
     public const string Health = AdminPrefix + "health";
     public const string PoisonRedrive = AdminPrefix + "poison/redrive";
     public const string Recount = AdminPrefix + "petitions/{petitionId}/recount";
+    public const string RestoreBackup = AdminPrefix + "backups/{backupId}/restore";
     public const string Held = AdminPrefix + "petitions/{petitionId}/held";
     public const string ReleaseHeld = AdminPrefix + "petitions/{petitionId}/held/release";
     public const string InvalidateHeld = AdminPrefix + "petitions/{petitionId}/held/invalidate";
     public const string Invalidate = AdminPrefix + "petitions/{petitionId}/invalidate";
+    public const string RevertInvalidation = AdminPrefix + "petitions/{petitionId}/invalidations/{invalidationId}/revert";
     public const string Erase = AdminPrefix + "petitions/{petitionId}/erase";
     public const string ExportSignatures = AdminPrefix + "petitions/{petitionId}/signatures.csv";
     public const string Anonymise = AdminPrefix + "petitions/{petitionId}/anonymise";

@@ -63,10 +63,12 @@ public static class WebServiceCollectionExtensions
         admin.MapGet("/" + Routes.Health, (HttpRequest r, OperationsEndpoints e, CancellationToken ct) => e.HealthAsync(r, ct));
         admin.MapPost("/" + Routes.PoisonRedrive, (HttpRequest r, OperationsEndpoints e, CancellationToken ct) => e.RedriveAsync(r, ct));
         admin.MapPost("/" + Routes.Recount, (string petitionId, OperationsEndpoints e, CancellationToken ct) => e.RecountAsync(petitionId, ct));
+        admin.MapPost("/" + Routes.RestoreBackup, (string backupId, OperationsEndpoints e, CancellationToken ct) => e.RestoreBackupAsync(backupId, ct));
         admin.MapGet("/" + Routes.Held, (string petitionId, int? limit, PrivacyAdminEndpoints e, CancellationToken ct) => e.ListHeldAsync(petitionId, limit, ct));
         admin.MapPost("/" + Routes.ReleaseHeld, (HttpRequest r, string petitionId, PrivacyAdminEndpoints e, CancellationToken ct) => e.ReleaseAsync(r, petitionId, ct));
         admin.MapPost("/" + Routes.InvalidateHeld, (HttpRequest r, string petitionId, PrivacyAdminEndpoints e, CancellationToken ct) => e.InvalidateHeldAsync(r, petitionId, ct));
         admin.MapPost("/" + Routes.Invalidate, (HttpRequest r, string petitionId, PrivacyAdminEndpoints e, CancellationToken ct) => e.InvalidateByRuleAsync(r, petitionId, ct));
+        admin.MapPost("/" + Routes.RevertInvalidation, (string petitionId, string invalidationId, PrivacyAdminEndpoints e, CancellationToken ct) => e.RevertInvalidationAsync(petitionId, invalidationId, ct));
         admin.MapPost("/" + Routes.Erase, (HttpRequest r, string petitionId, PrivacyAdminEndpoints e, CancellationToken ct) => e.EraseAsync(r, petitionId, ct));
         admin.MapGet("/" + Routes.ExportSignatures, (string petitionId, PrivacyAdminEndpoints e, CancellationToken ct) => e.ExportAsync(petitionId, ct));
         admin.MapPost("/" + Routes.Anonymise, (string petitionId, PrivacyAdminEndpoints e, CancellationToken ct) => e.AnonymiseAsync(petitionId, ct));

@@ -8,11 +8,27 @@ public sealed class PipelineOptions
     public const string Section = "Pipeline";
 
     /// <summary>
-    /// Keys the HMAC that turns emails into table keys and signs receipt ids. It must never change once a
-    /// petition has signatures: a new key would make every returning signer look new.
+    /// The secret every key comes from (see <see cref="Security.Hmac"/>): the HMAC that turns emails into table keys,
+    /// the IP hashes, and the token key. It must never change once a petition has signatures: a new secret would make
+    /// every returning signer look new. Link tokens and receipt ids are rotated with <see cref="TokenKeyVersion"/> instead.
     /// </summary>
     [Required, MinLength(16)]
     public string SecretKey { get; set; } = "";
+
+    /// <summary>
+    /// Which token key signs new confirmation and removal links and receipt ids. Raise it by one to rotate that key
+    /// (a leaked link-signing key, a policy); stored data does not change.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int TokenKeyVersion { get; set; } = 1;
+
+    /// <summary>
+    /// Until when links and receipts signed with the previous token key (version - 1) are still accepted: after a
+    /// rotation, set it to the rotation time plus the longest link lifetime (<c>Confirmation__RemovalLinkDays</c>), or
+    /// to the rotation time itself if the old key leaked. Unset, the previous key is refused, except at version 1,
+    /// whose previous key is the single secret used before keys were split by purpose (links already emailed).
+    /// </summary>
+    public DateTimeOffset? PreviousTokenKeyUntil { get; set; }
 
     /// <summary>
     /// Partitions per petition. Azure serves about 2,000 entities/s per partition, so 8 shards lift one

@@ -69,6 +69,7 @@ public static class PipelineServiceCollectionExtensions
         services.AddSingleton<AbuseGuard>();
         services.AddSingleton<CaptchaVerifier>();
         services.AddSingleton<DisposableDomains>();
+        services.AddSingleton<InvalidationLog>();
         services.AddSingleton<ReviewHandlers>();
         services.AddSingleton<SignerMailer>();
         services.AddSingleton<ConfirmationHandler>();
@@ -81,6 +82,8 @@ public static class PipelineServiceCollectionExtensions
         AddTimerJob(services, PipelineTimers.AnonymiseClosedPetitions, (sp, ct) => sp.GetRequiredService<PrivacyHandlers>().RunRetentionAsync(ct));
         AddTimerJob(services, PipelineTimers.CompileWeeklyDeliveries, (sp, ct) => sp.GetRequiredService<DeliveryCompiler>().RunAsync(ct));
         AddTimerJob(services, PipelineTimers.FinishDeliveries, (sp, ct) => sp.GetRequiredService<DeliveryCompiler>().FinishAsync(ct));
+        services.AddSingleton<TableBackup>();
+        AddTimerJob(services, PipelineTimers.BackupTables, (sp, ct) => sp.GetRequiredService<TableBackup>().ExportAsync(ct));
         return services;
     }
 

@@ -39,9 +39,8 @@ param acsEndpoint string
 @description('Sender address on the Azure-managed email domain.')
 param emailSenderAddress string
 
-@description('HMAC key for the signature de-duplication hashes. Must never change once signatures exist.')
-@secure()
-param pipelineSecretKey string
+@description('Key Vault URI (versionless) of the pipeline secret, which keys the de-duplication hashes; the app reads it through a Key Vault reference.')
+param pipelineKeyVaultItemUri string
 
 @description('Upper bound on Flex Consumption instances.')
 @minValue(1)
@@ -95,6 +94,8 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
   properties: {
     serverFarmId: plan.id
     httpsOnly: true
+    // Key Vault references (Pipeline__SecretKey) are resolved with this identity, which holds Key Vault Secrets User.
+    keyVaultReferenceIdentity: identityId
     siteConfig: {
       minTlsVersion: '1.2'
       ftpsState: 'Disabled'
@@ -146,12 +147,15 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
       APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsights.properties.ConnectionString
       APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
 
-      Pipeline__SecretKey: pipelineSecretKey
+      // A Key Vault reference: the platform resolves it with keyVaultReferenceIdentity; the secret is not in the settings.
+      Pipeline__SecretKey: '@Microsoft.KeyVault(SecretUri=${pipelineKeyVaultItemUri})'
       // Links in emails (confirm, remove, milestones) point here. The app would fall back to WEBSITE_HOSTNAME, which is
       // the same name; set explicitly so that a custom domain is one visible edit.
       Pipeline__PublicBaseUrl: 'https://${functionApp.properties.defaultHostName}'
       // Changing the shard count re-partitions counters; keep it fixed per environment.
       Pipeline__ShardCount: '8'
+      // Raise by one to rotate the key that signs links and receipt ids (see README, Deploy to Azure).
+      Pipeline__TokenKeyVersion: '1'
 
       Email__Transport: 'acs'
       Email__From: emailSenderAddress
@@ -165,6 +169,7 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
       // Timer schedules must exist as app settings: a %Setting% the host cannot resolve stops the function from loading.
       SendSignerEmailsSchedule: '0 */2 * * * *'
       AnonymiseClosedPetitionsSchedule: '0 30 3 * * *'
+      BackupTablesSchedule: '0 0 2 * * *'
     }
   }
 }

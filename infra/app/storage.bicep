@@ -22,6 +22,7 @@ param deploymentContainerName string
 var blobContainerNames = [
   deploymentContainerName
   'deliveries'
+  'backups'
 ]
 
 var queueNames = [
@@ -40,6 +41,7 @@ var tableNames = [
   'deliveries'
   'failures'
   'timerruns'
+  'invalidations'
 ]
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
@@ -69,9 +71,33 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   }
 }
 
+// Delivery files (PDF, CSV, manifest) are what was sent to targets: a blob overwritten or deleted by mistake can be
+// brought back (versions, and soft delete of blobs and containers) for the retention period.
 resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' = {
   parent: storage
   name: 'default'
+  properties: {
+    isVersioningEnabled: true
+    deleteRetentionPolicy: {
+      enabled: true
+      days: 30
+    }
+    containerDeleteRetentionPolicy: {
+      enabled: true
+      days: 30
+    }
+  }
+}
+
+// The account holds every signature: deleting it (a wrong resource group, `azd down`) must take a deliberate step
+// first, removing this lock. Creating it needs Microsoft.Authorization/locks/write (Owner or User Access Administrator).
+resource deleteLock 'Microsoft.Authorization/locks@2020-05-01' = {
+  name: 'do-not-delete-signatures'
+  scope: storage
+  properties: {
+    level: 'CanNotDelete'
+    notes: 'Holds every signature and delivery. Back up (backups container) and remove this lock on purpose before deleting.'
+  }
 }
 
 resource containers 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = [

@@ -40,6 +40,9 @@ public sealed class PrivacyAdminEndpoints(ReviewHandlers review, PrivacyHandlers
         return error ?? Map(await review.InvalidateByRuleAsync(petitionId, body!, ct).ConfigureAwait(false));
     }
 
+    public async Task<IResult> RevertInvalidationAsync(string petitionId, string invalidationId, CancellationToken ct) =>
+        Map(await review.RevertAsync(petitionId, invalidationId, ct).ConfigureAwait(false));
+
     public async Task<IResult> EraseAsync(HttpRequest request, string petitionId, CancellationToken ct)
     {
         var (body, error) = await ReadAsync<EraseBody>(request, ct).ConfigureAwait(false);
@@ -61,16 +64,22 @@ public sealed class PrivacyAdminEndpoints(ReviewHandlers review, PrivacyHandlers
         return new CsvResult(petitionId, privacy);
     }
 
-    public async Task<IResult> AnonymiseAsync(string petitionId, CancellationToken ct)
-    {
-        if (await petitions.ReadAsync(petitionId, ct).ConfigureAwait(false) is null) return Problems.PetitionNotFound();
-        return Results.Json(new { anonymised = await privacy.AnonymiseAsync(petitionId, ct).ConfigureAwait(false) }, Json.Options);
-    }
+    public async Task<IResult> AnonymiseAsync(string petitionId, CancellationToken ct) =>
+        await privacy.AnonymiseClosedAsync(petitionId, ct).ConfigureAwait(false) switch
+        {
+            AnonymiseOutcome.Done done => Results.Json(new { anonymised = done.Anonymised }, Json.Options),
+            AnonymiseOutcome.PetitionOpen => Problems.Create(StatusCodes.Status409Conflict, "petition_open", "The petition is open",
+                "Close the petition (status closed or won) before anonymising its signers: an open petition still needs them."),
+            _ => Problems.PetitionNotFound(),
+        };
 
     private static IResult Map(ReviewResult result) => result switch
     {
         ReviewResult.Done done => Results.Json(done.Report, Json.Options),
+        ReviewResult.Ruled ruled => Results.Json(ruled.Report, Json.Options),
         ReviewResult.PetitionNotFound => Problems.PetitionNotFound(),
+        ReviewResult.InvalidationNotFound => Problems.Create(StatusCodes.Status404NotFound, "invalidation_not_found", "Invalidation not found",
+            "This petition has no invalidation with that id. Use the invalidationId a rule's answer gave."),
         ReviewResult.Invalid invalid => Problems.Validation(invalid.Errors),
         _ => throw new InvalidOperationException(),
     };

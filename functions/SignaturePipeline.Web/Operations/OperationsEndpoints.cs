@@ -5,7 +5,7 @@ using SignaturePipeline.Web.Http;
 namespace SignaturePipeline.Web.Operations;
 
 /// <summary>Admin routes for operators: health, poison re-drive, recount and repair.</summary>
-public sealed class OperationsEndpoints(OperationsHandlers handlers)
+public sealed class OperationsEndpoints(OperationsHandlers handlers, TableBackup backup)
 {
     public async Task<IResult> HealthAsync(HttpRequest request, CancellationToken ct)
     {
@@ -23,4 +23,10 @@ public sealed class OperationsEndpoints(OperationsHandlers handlers)
         await handlers.RecountAndRepairAsync(petitionId, ct).ConfigureAwait(false) is { } result
             ? Results.Json(result, Json.Options)
             : Problems.PetitionNotFound();
+
+    public async Task<IResult> RestoreBackupAsync(string backupId, CancellationToken ct) =>
+        await backup.RestoreAsync(backupId, ct).ConfigureAwait(false) is { } restored
+            ? Results.Json(restored, Json.Options)
+            : Problems.Create(StatusCodes.Status404NotFound, "backup_not_found", "Backup not found",
+                "There is no backup with that id in the backups container. Ids look like 20261206T020000Z.");
 }

@@ -49,7 +49,7 @@ public sealed class AbuseGuard(IOptions<AbuseOptions> options, Hmac hmac, TimePr
     private const byte PetitionAll = 1, PetitionQuiet = 2, SourceMinute = 3, SourceHour = 4, NetworkMinute = 5;
 
     /// <summary>The keyed hash stored instead of an IP: organizers can group and invalidate by it, nobody can read the IP back.</summary>
-    public string? IpHash(IPAddress? ip) => ip is null ? null : hmac.Hex("ip", ip.ToString(), 16);
+    public string? IpHash(IPAddress? ip) => ip is null ? null : hmac.IpHash(ip.ToString());
 
     /// <summary>Counts this signature and returns why it must be held, or null.</summary>
     public string? Check(string petitionId, IPAddress? ip)

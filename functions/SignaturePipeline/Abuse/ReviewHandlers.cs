@@ -10,14 +10,54 @@ public sealed record HeldSignature(string Id, string? Flag, string? State, strin
 /// <summary>What a bulk admin action changed. <see cref="CountDelta"/> is exactly what the public count moved by.</summary>
 public sealed record ReviewReport(int Matched, int Changed, int Unchanged, int NotFound, long CountDelta, IReadOnlyDictionary<string, int> ChangedFrom);
 
-/// <summary>An invalidation rule: every criterion given must match. At least one is required.</summary>
-public sealed record InvalidationRule(string? IpHash, string? Domain, DateTimeOffset? From, DateTimeOffset? To, string? Reason, bool DryRun = false);
+/// <summary>
+/// An invalidation rule: every criterion given must match, and an IP hash or a domain is required. It is a dry run unless
+/// it says <c>dryRun: false</c>: a mistyped rule must cost nothing.
+/// </summary>
+public sealed record InvalidationRule(string? IpHash, string? Domain, DateTimeOffset? From, DateTimeOffset? To, string? Reason, bool DryRun = true);
+
+/// <summary>
+/// What an invalidation by rule changed or, on a dry run, would change. <see cref="InvalidationId"/> names a real run,
+/// for its revert.
+/// </summary>
+public sealed record RuleReport(bool DryRun, string? InvalidationId, int Matched, int Changed, int Unchanged, int NotFound, long CountDelta,
+    IReadOnlyDictionary<string, int> ChangedFrom);
+
+/// <summary>
+/// The domain part of a rule: <c>example.org</c> matches addresses at exactly that domain, <c>*.example.org</c> those at
+/// its subdomains only. A bare suffix such as <c>com</c> is refused: it would match every address under it.
+/// </summary>
+public sealed record DomainMatch(string Domain, bool Subdomains)
+{
+    public static DomainMatch? Parse(string? value, out FieldError? error)
+    {
+        error = null;
+        var text = value?.Trim().TrimStart('@').ToLowerInvariant();
+        if (string.IsNullOrEmpty(text)) return null;
+        var subdomains = text.StartsWith("*.", StringComparison.Ordinal);
+        var domain = subdomains ? text[2..] : text;
+        var labels = domain.Split('.');
+        if (domain.Length > 253 || labels.Length < 2 || labels.Any(l => l.Length is 0 or > 63 || l.Contains('*', StringComparison.Ordinal)))
+        {
+            error = new("domain", "domain_invalid", "Give a whole domain, like example.org, or *.example.org for its subdomains.");
+            return null;
+        }
+        return new DomainMatch(domain, subdomains);
+    }
+
+    public bool Matches(string? domain) =>
+        domain is not null && (Subdomains ? domain.EndsWith("." + Domain, StringComparison.Ordinal) : domain == Domain);
+
+    public override string ToString() => Subdomains ? "*." + Domain : Domain;
+}
 
 public abstract record ReviewResult
 {
     private ReviewResult() { }
     public sealed record Done(ReviewReport Report) : ReviewResult;
+    public sealed record Ruled(RuleReport Report) : ReviewResult;
     public sealed record PetitionNotFound : ReviewResult;
+    public sealed record InvalidationNotFound : ReviewResult;
     public sealed record Invalid(IReadOnlyList<FieldError> Errors) : ReviewResult;
 }
 
@@ -26,7 +66,7 @@ public abstract record ReviewResult
 /// <see cref="SignatureStore.TransitionAsync"/>, so counts move exactly once, and the row keeps the reason.
 /// Bounded scans (a partition query per shard) are acceptable here: these are rare admin actions, never a request path.
 /// </summary>
-public sealed class ReviewHandlers(PetitionStore petitions, SignatureStore signatures, TimeProvider clock, ILogger<ReviewHandlers> logger)
+public sealed class ReviewHandlers(PetitionStore petitions, SignatureStore signatures, InvalidationLog log, TimeProvider clock, ILogger<ReviewHandlers> logger)
 {
     /// <summary>Most rows one bulk call acts on; call again for the rest.</summary>
     public const int MaxPerCall = 5_000;
@@ -86,40 +126,75 @@ public sealed class ReviewHandlers(PetitionStore petitions, SignatureStore signa
     }
 
     /// <summary>
-    /// Invalidates every signature matching the rule (IP hash, email domain and subdomains, time window), counted or
-    /// not, and records the reason on each row. Returns what changed, and how the count moved.
+    /// Invalidates every signature matching the rule (an IP hash, an email domain: exact, or <c>*.example.org</c> for
+    /// its subdomains only; optionally a time window), counted or not, and records the reason on each row. Unless the
+    /// rule says <c>dryRun: false</c> nothing changes: the answer says what would. A real run is recorded (the rule,
+    /// then every row it targets) before any row changes, and its id is what <see cref="RevertAsync"/> undoes.
     /// </summary>
     public async Task<ReviewResult> InvalidateByRuleAsync(string petitionId, InvalidationRule rule, CancellationToken ct)
     {
         var errors = new List<FieldError>();
         var why = Text.Normalize(rule.Reason);
         if (why.Length is 0 or > 200) errors.Add(new("reason", "reason_required", "Say why, in up to 200 characters."));
-        var domain = rule.Domain?.Trim().TrimStart('@').ToLowerInvariant();
-        if (rule.IpHash is null && string.IsNullOrEmpty(domain) && rule.From is null && rule.To is null)
-            errors.Add(new("rule", "rule_required", "Give at least one of ipHash, domain, from, to."));
+        var domain = DomainMatch.Parse(rule.Domain, out var domainError);
+        if (domainError is not null) errors.Add(domainError);
+        // A time window alone would match every signer of the period, real ones included: a source must be named.
+        if (rule.IpHash is null && domain is null && domainError is null)
+            errors.Add(new("rule", "rule_required", "Name the source: an ipHash, a domain, or both (from and to only narrow them)."));
         if (rule.IpHash is { } ip && (ip.Length != 32 || !ip.All(char.IsAsciiHexDigitLower)))
             errors.Add(new("ipHash", "ip_hash_invalid", "Use an ipHash exactly as the held list shows it."));
-        if (domain is { Length: > 253 }) errors.Add(new("domain", "domain_invalid", "That is not a domain."));
         if (errors.Count > 0) return new ReviewResult.Invalid(errors);
         if (await petitions.ReadAsync(petitionId, ct).ConfigureAwait(false) is null) return new ReviewResult.PetitionNotFound();
 
         var targets = new List<(int Shard, string RowKey)>();
+        int wouldChange = 0;
+        long wouldMove = 0;
+        var wouldChangeFrom = new SortedDictionary<string, int>(StringComparer.Ordinal);
         await foreach (var row in signatures.QuerySignedAsync(petitionId, rule.IpHash, rule.From, rule.To, ct).ConfigureAwait(false))
         {
-            if (!string.IsNullOrEmpty(domain))
-            {
-                // A removed row has no email left: it is out of the count already.
-                var d = DomainOf(row.Email);
-                if (d is null || d != domain && !d.EndsWith("." + domain, StringComparison.Ordinal)) continue;
-            }
-            if (targets.Count < MaxPerCall) targets.Add((row.Shard, row.RowKey));
+            // A removed row has no email left: it is out of the count already.
+            if (domain is not null && !domain.Matches(DomainOf(row.Email))) continue;
+            if (targets.Count >= MaxPerCall) break;
+            targets.Add((row.Shard, row.RowKey));
+            if (row.Status is SignatureRowStatus.Invalidated or SignatureRowStatus.Removed) continue;
+            wouldChange++;
+            if (row.Status == SignatureRowStatus.Counted) wouldMove--;
+            var name = SignatureStore.StatusName(row.Status);
+            wouldChangeFrom[name] = wouldChangeFrom.GetValueOrDefault(name) + 1;
         }
-        if (rule.DryRun) return new ReviewResult.Done(new ReviewReport(targets.Count, 0, targets.Count, 0, 0, new Dictionary<string, int>()));
+        if (rule.DryRun)
+            return new ReviewResult.Ruled(new RuleReport(true, null, targets.Count, wouldChange, targets.Count - wouldChange, 0, wouldMove, wouldChangeFrom));
+
         var now = clock.GetUtcNow();
+        var id = InvalidationLog.NewId(now);
+        await log.RecordAsync(petitionId, new InvalidationRecord(id, why, rule.IpHash, domain?.ToString(), rule.From, rule.To, now, targets.Count, null),
+            targets.Select(t => $"{t.Shard:D2}.{t.RowKey}").ToList(), ct).ConfigureAwait(false);
         var report = await ApplyAsync(petitionId, targets, row => row.Status is SignatureRowStatus.Invalidated or SignatureRowStatus.Removed ? null
-            : RowChange.Invalidate(why, now), ct).ConfigureAwait(false);
-        logger.LogInformation("Rule invalidation on {PetitionId} ({Reason}): {Matched} matched, {Changed} invalidated, count moved {CountDelta}",
-            petitionId, why, report.Matched, report.Changed, report.CountDelta);
+            : RowChange.InvalidateByRule(why, id, row.Status, now), ct).ConfigureAwait(false);
+        logger.LogInformation("Rule invalidation {InvalidationId} on {PetitionId} ({Reason}): {Matched} matched, {Changed} invalidated, count moved {CountDelta}",
+            id, petitionId, why, report.Matched, report.Changed, report.CountDelta);
+        return new ReviewResult.Ruled(new RuleReport(false, id, report.Matched, report.Changed, report.Unchanged, report.NotFound, report.CountDelta, report.ChangedFrom));
+    }
+
+    /// <summary>
+    /// Undoes one invalidation by rule: each row that rule invalidated, and that nothing changed since, goes back to the
+    /// status it had (a pending row its signer confirmed meanwhile goes to counted), and the count with it. A row removed
+    /// since, or never reached by the rule, is left alone; calling it again changes nothing.
+    /// </summary>
+    public async Task<ReviewResult> RevertAsync(string petitionId, string invalidationId, CancellationToken ct)
+    {
+        if (!InvalidationLog.IsId(invalidationId) || await log.ReadAsync(petitionId, invalidationId, ct).ConfigureAwait(false) is null)
+            return new ReviewResult.InvalidationNotFound();
+        var now = clock.GetUtcNow();
+        var targets = new List<(int Shard, string RowKey)>();
+        await foreach (var handle in log.TargetsAsync(petitionId, invalidationId, ct).ConfigureAwait(false))
+            if (SignatureRow.TryParseHandle(handle, out var shard, out var rowKey)) targets.Add((shard, rowKey));
+        var report = await ApplyAsync(petitionId, targets, row =>
+            row.Status != SignatureRowStatus.Invalidated || row.InvalidationId != invalidationId || row.InvalidatedFrom is not { } from ? null
+                : RowChange.RevertInvalidation(from == SignatureRowStatus.Pending && row.Confirmed ? SignatureRowStatus.Counted : from, now), ct).ConfigureAwait(false);
+        await log.MarkRevertedAsync(petitionId, invalidationId, now, ct).ConfigureAwait(false);
+        logger.LogInformation("Rule invalidation {InvalidationId} on {PetitionId} reverted: {Changed} restored, count moved {CountDelta}",
+            invalidationId, petitionId, report.Changed, report.CountDelta);
         return new ReviewResult.Done(report);
     }
 
@@ -149,6 +224,6 @@ public sealed class ReviewHandlers(PetitionStore petitions, SignatureStore signa
     private static string? DomainOf(string? email)
     {
         var at = email?.LastIndexOf('@') ?? -1;
-        return at < 0 ? null : email![(at + 1)..];
+        return at < 0 ? null : email![(at + 1)..].ToLowerInvariant();
     }
 }

@@ -11,8 +11,8 @@ public enum TokenCheck { Valid, Expired, Invalid }
 
 /// <summary>
 /// A signed, expiring link token: <c>{petition}.{shard}.{row hash}.{expiry unix seconds}.{tag}</c>. It names the
-/// signature row itself, so checking it needs no table scan, only the HMAC (keyed by <c>Pipeline__SecretKey</c>
-/// under a purpose string of its own, so a confirmation token can never be replayed as a removal token, nor a
+/// signature row itself, so checking it needs no table scan, only the HMAC (keyed by the rotatable token key that
+/// <see cref="Hmac"/> derives from <c>Pipeline__SecretKey</c>, under a purpose string of its own, so a confirmation token can never be replayed as a removal token, nor a
 /// receipt id as either). Every character is URL-safe.
 /// </summary>
 public sealed record SignerToken(string PetitionId, int Shard, string RowKey, DateTimeOffset Expires)
@@ -25,7 +25,7 @@ public sealed record SignerToken(string PetitionId, int Shard, string RowKey, Da
     {
         var body = string.Join('.', PetitionId, Shard.ToString(CultureInfo.InvariantCulture), RowKey[SignatureStore.SignatureRowPrefix.Length..],
             Expires.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture));
-        return body + "." + hmac.Hex(PurposeOf(purpose), body, TagBytes);
+        return body + "." + hmac.Tag(PurposeOf(purpose), body, TagBytes);
     }
 
     /// <summary>Checks the tag first (constant time), then the expiry: an expired token is still known to be ours.</summary>
@@ -36,7 +36,7 @@ public sealed record SignerToken(string PetitionId, int Shard, string RowKey, Da
         var parts = token.Split('.');
         if (parts.Length != 5) return TokenCheck.Invalid;
         var body = token[..token.LastIndexOf('.')];
-        if (!Hmac.FixedTimeEquals(parts[4], hmac.Hex(PurposeOf(purpose), body, TagBytes))) return TokenCheck.Invalid;
+        if (!hmac.IsTag(PurposeOf(purpose), body, TagBytes, parts[4])) return TokenCheck.Invalid;
         if (!PetitionIds.IsValid(parts[0]) || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var shard)
             || !long.TryParse(parts[3], NumberStyles.None, CultureInfo.InvariantCulture, out var unix) || unix > 253402300799)
             return TokenCheck.Invalid;

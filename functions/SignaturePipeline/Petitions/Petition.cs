@@ -44,6 +44,12 @@ public sealed record Petition
     public DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset UpdatedAt { get; init; }
 
+    /// <summary>
+    /// When the petition's status last changed from open to closed or won; null while open. Retention counts from it,
+    /// so editing a closed petition's text never postpones its signers' anonymisation.
+    /// </summary>
+    public DateTimeOffset? ClosedAt { get; init; }
+
     public bool IsOpen => Status == PetitionStatus.Open;
 
     /// <summary>An origin is allowed when listed exactly, or when the list holds "*".</summary>

@@ -101,6 +101,8 @@ public sealed record PetitionDefinition
             RequireConfirmation = RequireConfirmation ?? existing?.RequireConfirmation ?? true,
             CreatedAt = existing?.CreatedAt ?? now,
             UpdatedAt = now,
+            // A petition stored closed before this was recorded: its last edit is the best bound on when it closed.
+            ClosedAt = status == PetitionStatus.Open ? null : existing is { IsOpen: false } ? existing.ClosedAt ?? existing.UpdatedAt : now,
         };
         return errors;
     }

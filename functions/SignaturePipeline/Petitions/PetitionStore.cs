@@ -100,6 +100,7 @@ public sealed class PetitionStore(TableServiceClient tables, IOptions<PipelineOp
         ["RequireConfirmation"] = p.RequireConfirmation,
         ["CreatedAt"] = p.CreatedAt,
         ["UpdatedAt"] = p.UpdatedAt,
+        ["ClosedAt"] = p.ClosedAt,
     };
 
     private static Petition FromEntity(TableEntity e) => new()
@@ -117,5 +118,6 @@ public sealed class PetitionStore(TableServiceClient tables, IOptions<PipelineOp
         RequireConfirmation = e.GetBoolean("RequireConfirmation") ?? false,
         CreatedAt = e.GetDateTimeOffset("CreatedAt") ?? default,
         UpdatedAt = e.GetDateTimeOffset("UpdatedAt") ?? default,
+        ClosedAt = e.GetDateTimeOffset("ClosedAt"),
     };
 }

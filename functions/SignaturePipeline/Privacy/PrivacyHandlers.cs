@@ -13,6 +13,14 @@ public enum ErasureOutcome { Removed, AlreadyRemoved, NotFound, EmailInvalid, Pe
 
 public sealed record RetentionSummary(int Petitions, int Anonymised);
 
+public abstract record AnonymiseOutcome
+{
+    private AnonymiseOutcome() { }
+    public sealed record Done(int Anonymised) : AnonymiseOutcome;
+    public sealed record PetitionNotFound : AnonymiseOutcome;
+    public sealed record PetitionOpen : AnonymiseOutcome;
+}
+
 /// <summary>
 /// Signers' rights and organizers' data: erasure on request, the CSV export, and anonymisation after the retention period.
 /// </summary>
@@ -84,6 +92,16 @@ public sealed class PrivacyHandlers(
         return rows;
     }
 
+    /// <summary>An organizer's anonymisation: only of a closed (or won) petition, whose signers are no longer needed for it.</summary>
+    public async Task<AnonymiseOutcome> AnonymiseClosedAsync(string petitionId, CancellationToken ct)
+    {
+        var petition = await petitions.ReadAsync(petitionId, ct).ConfigureAwait(false);
+        if (petition is null) return new AnonymiseOutcome.PetitionNotFound();
+        // An open petition still delivers and emails its signers: anonymising it would drop them from deliveries for good.
+        if (petition.IsOpen) return new AnonymiseOutcome.PetitionOpen();
+        return new AnonymiseOutcome.Done(await AnonymiseAsync(petitionId, ct).ConfigureAwait(false));
+    }
+
     /// <summary>
     /// Anonymises one petition's signatures: personal columns go, status, state and times stay, so counts do not move.
     /// Idempotent: rows already anonymised or removed are skipped. Unsent signer emails go too (they hold addresses), and
@@ -117,7 +135,7 @@ public sealed class PrivacyHandlers(
         int count = 0, rows = 0;
         foreach (var petition in await petitions.ListAsync(ct).ConfigureAwait(false))
         {
-            if (petition.IsOpen || petition.UpdatedAt > cutoff) continue;
+            if (petition.IsOpen || (petition.ClosedAt ?? petition.UpdatedAt) > cutoff) continue;
             count++;
             rows += await AnonymiseAsync(petition.Id, ct).ConfigureAwait(false);
         }

@@ -9,8 +9,9 @@ public sealed class PrivacyOptions
 
     /// <summary>
     /// Days after a petition closes (or is won) before its signers' names, emails, addresses and comments are
-    /// anonymised. Counts, states and times stay. The petition's last update is taken as its closing time.
+    /// anonymised. Counts, states and times stay. Counted from the petition's <c>ClosedAt</c>, recorded when its status
+    /// changed. Zero is refused: it would anonymise a petition the moment it closes, before its final delivery.
     /// </summary>
-    [Range(0, 3650)]
+    [Range(1, 3650)]
     public int RetentionDays { get; set; } = 90;
 }

@@ -24,7 +24,7 @@ public readonly record struct ReceiptId(string Batch, int Index, string Value)
     public static ReceiptId Create(Hmac hmac, string batch, int index)
     {
         var body = batch + index.ToString("x3", CultureInfo.InvariantCulture);
-        return new ReceiptId(batch, index, body + hmac.Hex("receipt", body, TagLength / 2));
+        return new ReceiptId(batch, index, body + hmac.Tag("receipt", body, TagLength / 2));
     }
 
     public static bool TryParse(Hmac hmac, string? value, [NotNullWhen(true)] out ReceiptId? id)
@@ -32,7 +32,7 @@ public readonly record struct ReceiptId(string Batch, int Index, string Value)
         id = null;
         if (value is null || value.Length != Length || !value.All(char.IsAsciiHexDigitLower)) return false;
         var body = value[..^TagLength];
-        if (!Hmac.FixedTimeEquals(value[^TagLength..], hmac.Hex("receipt", body, TagLength / 2))) return false;
+        if (!hmac.IsTag("receipt", body, TagLength / 2, value[^TagLength..])) return false;
         id = new ReceiptId(body[..32], int.Parse(body[32..], NumberStyles.HexNumber, CultureInfo.InvariantCulture), value);
         return true;
     }

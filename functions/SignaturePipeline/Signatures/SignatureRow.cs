@@ -35,6 +35,11 @@ internal static class SignatureColumns
     public const string ReleasedAt = "ReleasedAt";
     public const string Reason = "Reason";
     public const string InvalidatedAt = "InvalidatedAt";
+    /// <summary>On a row a rule invalidated: that invalidation's id, so its revert touches this row and no other.</summary>
+    public const string InvalidationId = "InvalidationId";
+    /// <summary>On a row a rule invalidated: the status it had, which a revert restores.</summary>
+    public const string InvalidatedFrom = "InvalidatedFrom";
+    public const string RevertedAt = "RevertedAt";
     public const string RemovedAt = "RemovedAt";
     public const string RemovedFrom = "RemovedFrom";
     public const string AnonymisedAt = "AnonymisedAt";
@@ -62,6 +67,9 @@ public sealed record SignatureRow(string PetitionId, int Shard, TableEntity Enti
     public int Resends => Entity.GetInt32(SignatureColumns.Resends) ?? 0;
     public DateTimeOffset? LastResendAt => Entity.GetDateTimeOffset(SignatureColumns.LastResendAt);
     public DateTimeOffset? AnonymisedAt => Entity.GetDateTimeOffset(SignatureColumns.AnonymisedAt);
+    public string? InvalidationId => Entity.GetString(SignatureColumns.InvalidationId);
+    public SignatureRowStatus? InvalidatedFrom =>
+        Entity.GetString(SignatureColumns.InvalidatedFrom) is { } name && Enum.TryParse<SignatureRowStatus>(name, ignoreCase: true, out var status) ? status : null;
     internal string? IndexRow => Entity.GetString(SignatureColumns.IndexRow);
 
     /// <summary>The language the signer used (<see cref="SignerLanguage"/>); null for English.</summary>

@@ -9,16 +9,19 @@ namespace SignaturePipeline.Signatures;
 /// </summary>
 public sealed record RowChange
 {
-    private RowChange(SignatureRowStatus to, IReadOnlyDictionary<string, object?> set, bool erasePersonalData)
+    private RowChange(SignatureRowStatus to, IReadOnlyDictionary<string, object?> set, bool erasePersonalData, IReadOnlyList<string>? clear = null)
     {
         To = to;
         Set = set;
         ErasePersonalData = erasePersonalData;
+        Clear = clear ?? [];
     }
 
     public SignatureRowStatus To { get; }
     internal IReadOnlyDictionary<string, object?> Set { get; }
     public bool ErasePersonalData { get; }
+    /// <summary>Columns the change deletes from the row (a merge cannot delete a column: the row is then replaced whole).</summary>
+    internal IReadOnlyList<string> Clear { get; }
 
     private static RowChange Of(SignatureRowStatus to, bool erase, params (string Column, object? Value)[] set) =>
         new(to, set.ToDictionary(s => s.Column, s => s.Value, StringComparer.Ordinal), erase);
@@ -38,6 +41,19 @@ public sealed record RowChange
     /// <summary>An organizer invalidated the row: it stays stored, for the record, and never counts.</summary>
     public static RowChange Invalidate(string reason, DateTimeOffset at) =>
         Of(SignatureRowStatus.Invalidated, false, (SignatureColumns.Reason, reason), (SignatureColumns.InvalidatedAt, at));
+
+    /// <summary>
+    /// A rule invalidated the row: besides the reason, the row keeps the rule's id and the status it had, in the same
+    /// write that changes it, so that a revert restores exactly the rows this rule changed and nothing else.
+    /// </summary>
+    public static RowChange InvalidateByRule(string reason, string invalidationId, SignatureRowStatus from, DateTimeOffset at) =>
+        Of(SignatureRowStatus.Invalidated, false, (SignatureColumns.Reason, reason), (SignatureColumns.InvalidatedAt, at),
+            (SignatureColumns.InvalidationId, invalidationId), (SignatureColumns.InvalidatedFrom, SignatureStore.StatusName(from)));
+
+    /// <summary>An organizer reverted the rule that invalidated the row: it goes back to <paramref name="to"/>, the rule's marks go.</summary>
+    public static RowChange RevertInvalidation(SignatureRowStatus to, DateTimeOffset at) =>
+        new(to, new Dictionary<string, object?>(StringComparer.Ordinal) { [SignatureColumns.RevertedAt] = at }, false,
+            [SignatureColumns.Reason, SignatureColumns.InvalidatedAt, SignatureColumns.InvalidationId, SignatureColumns.InvalidatedFrom]);
 
     /// <summary>The signature is removed: a tombstone keeps why, when, and the status it left.</summary>
     public static RowChange Remove(SignatureRowStatus from, string reason, DateTimeOffset at) =>
@@ -109,12 +125,14 @@ public sealed partial class SignatureStore
             if (change is null) return new TransitionResult(TransitionOutcome.Unchanged, row.Status, row.Status);
 
             DateTimeOffset? unlistedAt = null;
-            var entity = change.ErasePersonalData ? Tombstone(row.Entity) : new TableEntity(pk, rowKey);
+            var replace = change.ErasePersonalData || change.Clear.Count > 0;
+            var entity = change.ErasePersonalData ? Tombstone(row.Entity)
+                : change.Clear.Count > 0 ? CopyWithout(row.Entity, change.Clear) : new TableEntity(pk, rowKey);
             entity[SignatureColumns.Status] = StatusName(change.To);
             foreach (var (key, value) in change.Set) entity[key] = value;
             var actions = new List<TableTransactionAction>(3)
             {
-                new(change.ErasePersonalData ? TableTransactionActionType.UpdateReplace : TableTransactionActionType.UpdateMerge, entity, row.Entity.ETag),
+                new(replace ? TableTransactionActionType.UpdateReplace : TableTransactionActionType.UpdateMerge, entity, row.Entity.ETag),
             };
             var delta = (change.To == SignatureRowStatus.Counted ? 1 : 0) - (row.Status == SignatureRowStatus.Counted ? 1 : 0);
             if (delta > 0)
@@ -163,12 +181,14 @@ public sealed partial class SignatureStore
         }
     }
 
-    private static TableEntity Tombstone(TableEntity row)
+    private static TableEntity Tombstone(TableEntity row) => CopyWithout(row, PersonalProperties);
+
+    private static TableEntity CopyWithout(TableEntity row, IReadOnlyList<string> columns)
     {
-        var tombstone = new TableEntity(row.PartitionKey, row.RowKey);
+        var copy = new TableEntity(row.PartitionKey, row.RowKey);
         foreach (var (key, value) in row)
-            if (!PersonalProperties.Contains(key) && key is not ("odata.etag" or "PartitionKey" or "RowKey" or "Timestamp")) tombstone[key] = value;
-        return tombstone;
+            if (!columns.Contains(key) && key is not ("odata.etag" or "PartitionKey" or "RowKey" or "Timestamp")) copy[key] = value;
+        return copy;
     }
 
     /// <summary>

@@ -40,7 +40,7 @@ public sealed partial class SignatureStore(TableServiceClient tables, Hmac hmac,
 
     public (int Shard, string RowKey) KeyOf(string petitionId, string canonicalEmail)
     {
-        var hash = hmac.Compute("signature", petitionId + "\n" + canonicalEmail);
+        var hash = hmac.SignatureKey(petitionId, canonicalEmail);
         var shard = (int)(BinaryPrimitives.ReadUInt32BigEndian(hash) % (uint)_shards);
         return (shard, SignatureRowPrefix + Convert.ToHexStringLower(hash));
     }

@@ -19,8 +19,10 @@ public static class TableNames
     public const string Milestones = "milestones";
     /// <summary>Weekly deliveries and each target's watermark. Keys: see <see cref="Deliveries.DeliveryStore"/>.</summary>
     public const string Deliveries = "deliveries";
+    /// <summary>Invalidations by rule and the rows each one changed, for their revert. Keys: see <see cref="Abuse.InvalidationLog"/>.</summary>
+    public const string Invalidations = "invalidations";
 
-    public static readonly string[] All = [Petitions, Signatures, Receipts, Outcomes, Failures, TimerRuns, Milestones, Deliveries];
+    public static readonly string[] All = [Petitions, Signatures, Receipts, Outcomes, Failures, TimerRuns, Milestones, Deliveries, Invalidations];
 }
 
 /// <summary>Blob containers. The Bicep template creates them in Azure; <see cref="StorageInitializer"/> locally.</summary>
@@ -28,8 +30,10 @@ public static class ContainerNames
 {
     /// <summary>Delivered files: <c>{petition}/{target}/{isoWeek}/delivery.pdf</c>, <c>signers.csv</c>, <c>manifest.json</c>.</summary>
     public const string Deliveries = "deliveries";
+    /// <summary>Table backups: <c>{backupId}/{table}.jsonl</c>. Written by <see cref="Operations.TableBackup"/>.</summary>
+    public const string Backups = "backups";
 
-    public static readonly string[] All = [Deliveries];
+    public static readonly string[] All = [Deliveries, Backups];
 }
 
 /// <summary>Queue names. Functions moves a message that failed five times to "{queue}-poison".</summary>

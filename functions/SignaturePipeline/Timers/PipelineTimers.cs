@@ -22,6 +22,7 @@ public static class PipelineTimers
     public const string AnonymiseClosedPetitions = "AnonymiseClosedPetitions";
     public const string CompileWeeklyDeliveries = "CompileWeeklyDeliveries";
     public const string FinishDeliveries = "FinishDeliveries";
+    public const string BackupTables = "BackupTables";
 
     public static readonly IReadOnlyList<TimerDefinition> All =
     [
@@ -32,6 +33,8 @@ public static class PipelineTimers
         new(CompileWeeklyDeliveries, "0 0 13 * * 1"),
         // Every ten minutes, so a crash on Monday morning still delivers on Monday morning, not a week later.
         new(FinishDeliveries, "0 */10 * * * *"),
+        // Daily, at a quiet hour: tables have no point-in-time restore in Azure, so this is the copy an admin's mistake falls back on.
+        new(BackupTables, "0 0 2 * * *"),
     ];
 
     public static TimerDefinition Get(string name) => All.Single(t => t.Name == name);

@@ -79,7 +79,7 @@ public sealed class FloodTests(AzuriteFixture azurite)
         var held = await h.Admin.GetFromJsonAsync<JsonElement>($"/api/admin/petitions/{petition}/held?limit=1000");
         Assert.Equal(37 + 10 + 5, held.GetArrayLength());
         Assert.Equal(5 + 1 + 3, await h.CountAsync(petition));
-        var rule = await h.AdminPostAsync($"/api/admin/petitions/{petition}/invalidate", new { domain = "botfarm.example", reason = "Bot flood from one network" });
+        var rule = await h.AdminPostAsync($"/api/admin/petitions/{petition}/invalidate", new { domain = "botfarm.example", reason = "Bot flood from one network", dryRun = false });
         Assert.Equal(40, rule.GetProperty("changed").GetInt32());
         Assert.Equal(-3, rule.GetProperty("countDelta").GetInt64());
         await h.AdminPostAsync($"/api/admin/petitions/{petition}/held/invalidate", new { all = true, reason = "Reviewed: bots" });
@@ -127,7 +127,7 @@ public sealed class FloodTests(AzuriteFixture azurite)
         Assert.Equal(4, await h.CountAsync(petition));
         var future = await h.AdminPostAsync($"/api/admin/petitions/{petition}/invalidate", new { ipHash = loopback, from = DateTimeOffset.UtcNow.AddHours(1), reason = "nothing then" });
         Assert.Equal(0, future.GetProperty("matched").GetInt32());
-        var done = await h.AdminPostAsync($"/api/admin/petitions/{petition}/invalidate", new { ipHash = loopback, reason = "Signed from the test rig" });
+        var done = await h.AdminPostAsync($"/api/admin/petitions/{petition}/invalidate", new { ipHash = loopback, reason = "Signed from the test rig", dryRun = false });
         Assert.Equal(4, done.GetProperty("changed").GetInt32());
         Assert.Equal(-4, done.GetProperty("countDelta").GetInt64());
         Assert.Equal(4, done.GetProperty("changedFrom").GetProperty("counted").GetInt32());

@@ -94,4 +94,48 @@ public sealed class PrivacyTests(AzuriteFixture azurite) : IAsyncLifetime
             _h.Clock.Offset = TimeSpan.Zero;
         }
     }
+
+    [Fact]
+    public async Task Anonymising_an_open_petition_is_refused_and_leaves_its_signers_as_they_are()
+    {
+        var petition = await CreatePetitionAsync(_h.Host);
+        await WaitForFinalAsync(_h.Client, await SignAsync(_h.Client, petition, Signer("keep@example.org")));
+
+        var refused = await _h.AdminPostAsync($"/api/admin/petitions/{petition}/anonymise", new { }, HttpStatusCode.Conflict);
+        Assert.Equal("petition_open", refused.GetProperty("code").GetString());
+        var store = _h.Host.Services.GetRequiredService<SignatureStore>();
+        await foreach (var row in store.QueryRowsAsync(petition, CancellationToken.None)) Assert.Equal("keep@example.org", row.Email);
+
+        await _h.Admin.PutAsJsonAsync($"/api/admin/petitions/{petition}", AzuriteFixture.Definition(status: "won"));
+        Assert.Equal(1, (await _h.AdminPostAsync($"/api/admin/petitions/{petition}/anonymise", new { })).GetProperty("anonymised").GetInt32());
+    }
+
+    [Fact]
+    public async Task Retention_counts_from_the_day_a_petition_closed_not_from_its_last_edit()
+    {
+        var petition = await CreatePetitionAsync(_h.Host);
+        await WaitForFinalAsync(_h.Client, await SignAsync(_h.Client, petition, Signer("closed.long.ago@example.org")));
+        var store = _h.Host.Services.GetRequiredService<SignatureStore>();
+        var privacy = _h.Host.Services.GetRequiredService<SignaturePipeline.Privacy.PrivacyHandlers>();
+        try
+        {
+            await _h.Admin.PutAsJsonAsync($"/api/admin/petitions/{petition}", AzuriteFixture.Definition(status: "closed"));
+            // Eighty days later an organizer fixes a typo in the closed petition's title.
+            _h.Clock.Offset = TimeSpan.FromDays(80);
+            await _h.Admin.PutAsJsonAsync($"/api/admin/petitions/{petition}", AzuriteFixture.Definition(title: "Fixed title", status: "closed"));
+
+            _h.Clock.Offset = TimeSpan.FromDays(89);
+            await privacy.RunRetentionAsync(CancellationToken.None);
+            await foreach (var row in store.QueryRowsAsync(petition, CancellationToken.None)) Assert.NotNull(row.Email);
+
+            _h.Clock.Offset = TimeSpan.FromDays(91);
+            await privacy.RunRetentionAsync(CancellationToken.None);
+            await foreach (var row in store.QueryRowsAsync(petition, CancellationToken.None)) Assert.Null(row.Email);
+            Assert.Equal(1, await _h.CountAsync(petition));
+        }
+        finally
+        {
+            _h.Clock.Offset = TimeSpan.Zero;
+        }
+    }
 }

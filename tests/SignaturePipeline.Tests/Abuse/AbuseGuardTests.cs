@@ -31,7 +31,7 @@ public sealed class AbuseGuardTests(ITestOutputHelper output)
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero));
         var options = Options.Create(new AbuseOptions { PerIpBurst = perIpBurst, PerIpPerHour = perIpPerHour, PerPetitionPerMinute = perPetitionPerMinute });
         var log = new Warnings();
-        return (new AbuseGuard(options, new Hmac(Options.Create(new PipelineOptions { SecretKey = "unit-test-secret-key-123" })), time, log), time, log);
+        return (new AbuseGuard(options, new Hmac(Options.Create(new PipelineOptions { SecretKey = "unit-test-secret-key-123" }), TimeProvider.System), time, log), time, log);
     }
 
     /// <summary>The n-th of many distinct sources: even ones IPv4 addresses in 10/8, odd ones IPv6 /64s in 2001:db8::/32.</summary>

@@ -40,6 +40,8 @@ public sealed partial class WorkerCompositionTests
         ["FinishDeliveriesSchedule"] = "0 */10 * * * *",
         ["SendSignerEmailsSchedule"] = "0 */2 * * * *",
         ["AnonymiseClosedPetitionsSchedule"] = "0 30 3 * * *",
+        ["BackupTablesSchedule"] = "0 0 2 * * *",
+        ["Pipeline__TokenKeyVersion"] = "1",
         ["WEBSITE_HOSTNAME"] = "func-sigs-abc123.azurewebsites.net",
     };
 

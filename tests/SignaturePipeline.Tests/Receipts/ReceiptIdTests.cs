@@ -6,7 +6,7 @@ namespace SignaturePipeline.Tests.Receipts;
 
 public sealed class ReceiptIdTests
 {
-    private static readonly Hmac Key = new(Options.Create(new PipelineOptions { SecretKey = "unit-test-secret-key-123" }));
+    private static readonly Hmac Key = new(Options.Create(new PipelineOptions { SecretKey = "unit-test-secret-key-123" }), TimeProvider.System);
 
     [Fact]
     public void A_receipt_id_names_its_batch_and_index()
@@ -28,7 +28,7 @@ public sealed class ReceiptIdTests
     [Fact]
     public void A_receipt_id_from_another_deployment_is_not_recognised()
     {
-        var other = new Hmac(Options.Create(new PipelineOptions { SecretKey = "another-deployment-key" }));
+        var other = new Hmac(Options.Create(new PipelineOptions { SecretKey = "another-deployment-key" }), TimeProvider.System);
         Assert.False(ReceiptId.TryParse(Key, ReceiptId.Create(other, ReceiptId.NewBatch(), 0).Value, out _));
     }
 

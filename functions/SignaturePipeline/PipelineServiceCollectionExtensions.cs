@@ -70,7 +70,10 @@ public static class PipelineServiceCollectionExtensions
         services.AddSingleton<CaptchaVerifier>();
         services.AddSingleton<DisposableDomains>();
         services.AddSingleton<ReviewHandlers>();
+        services.AddSingleton<SignerMailQuota>();
         services.AddSingleton<SignerMailer>();
+        services.AddSingleton<SignerMailDispatcher>();
+        services.AddHostedService(sp => sp.GetRequiredService<SignerMailDispatcher>());
         services.AddSingleton<ConfirmationHandler>();
         services.AddSingleton<PrivacyHandlers>();
         services.AddOptions<DeliveryOptions>().Bind(configuration.GetSection(DeliveryOptions.Section)).ValidateDataAnnotations().ValidateOnStart();

@@ -40,6 +40,7 @@ var tableNames = [
   'deliveries'
   'failures'
   'timerruns'
+  'signermail'
 ]
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {

@@ -87,7 +87,8 @@ public sealed class ConfirmationHandler(
         var result = await signatures.TransitionAsync(read!.PetitionId, read.Shard, read.RowKey, row =>
         {
             target = row;
-            if (row.Status is not (SignatureRowStatus.Pending or SignatureRowStatus.Suspicious) || row.Confirmed || row.Email is null) return null;
+            // A held row gets no email until an organizer releases it, not even through a link it was sent before.
+            if (row.Status != SignatureRowStatus.Pending || row.Confirmed || row.Email is null) return null;
             resends = row.Resends;
             if (resends >= o.MaxResends || row.LastResendAt is { } at && now - at < TimeSpan.FromMinutes(o.ResendMinimumMinutes)) return null;
             return RowChange.Resent(row.Status, resends + 1, now);

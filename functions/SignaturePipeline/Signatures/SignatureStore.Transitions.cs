@@ -31,6 +31,10 @@ public sealed record RowChange
     public static RowChange Resent(SignatureRowStatus status, int resends, DateTimeOffset at) =>
         Of(status, false, (SignatureColumns.Resends, resends), (SignatureColumns.LastResendAt, at));
 
+    /// <summary>An "already signed" note for the duplicate <paramref name="receiptId"/> was recorded: the row keeps when, for the cap on notes.</summary>
+    public static RowChange Noted(SignatureRowStatus status, string receiptId, DateTimeOffset at) =>
+        Of(status, false, (SignatureColumns.LastNoteAt, at), (SignatureColumns.LastNoteReceipt, receiptId));
+
     /// <summary>An organizer released a held row into <paramref name="to"/>.</summary>
     public static RowChange Release(SignatureRowStatus to, DateTimeOffset at) =>
         Of(to, false, (SignatureColumns.ReleasedAt, at));

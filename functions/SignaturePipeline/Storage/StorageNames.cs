@@ -19,8 +19,10 @@ public static class TableNames
     public const string Milestones = "milestones";
     /// <summary>Weekly deliveries and each target's watermark. Keys: see <see cref="Deliveries.DeliveryStore"/>.</summary>
     public const string Deliveries = "deliveries";
+    /// <summary>Each day's count of signer emails per address, network and petition. Keys: see <see cref="Confirmation.SignerMailQuota"/>.</summary>
+    public const string SignerMail = "signermail";
 
-    public static readonly string[] All = [Petitions, Signatures, Receipts, Outcomes, Failures, TimerRuns, Milestones, Deliveries];
+    public static readonly string[] All = [Petitions, Signatures, Receipts, Outcomes, Failures, TimerRuns, Milestones, Deliveries, SignerMail];
 }
 
 /// <summary>Blob containers. The Bicep template creates them in Azure; <see cref="StorageInitializer"/> locally.</summary>

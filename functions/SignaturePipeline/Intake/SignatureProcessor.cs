@@ -146,7 +146,8 @@ public sealed class SignatureProcessor(
     /// <see cref="ConfirmationOptions.AlreadySignedNoteInterval"/> and none for a held duplicate; organizers still see it
     /// recorded as a duplicate. The note's time is recorded on the signature row (under its ETag, so concurrent duplicates
     /// cannot both win), then the note in the outbox under the duplicate's own receipt (409 = already recorded by an
-    /// earlier try), before anything is sent.
+    /// earlier try), before anything is sent. Other details for a row that does not count are offered as its replacement
+    /// instead (<see cref="SignatureStore.OfferReplacementAsync"/>), with a confirmation email of their own.
     /// </summary>
     private async Task<Receipt> DuplicateAsync(Petition petition, QueuedSignature item, ValidSignature valid, int shard, string rowKey,
         List<(Petition, int, string)> mail, CancellationToken ct)
@@ -155,6 +156,20 @@ public sealed class SignatureProcessor(
         var pending = new Receipt(item.ReceiptId, item.PetitionId, ReceiptStatus.PendingConfirmation, State: valid.State) { Recorded = ReceiptStatus.Duplicate };
         if (item.Flag is not null) return pending;
         var now = clock.GetUtcNow();
+        // Nobody squats a place: a submission for a row that does not count (other details than a pending row, or any
+        // for a held or removed one) waits as a replacement, which takes the row's place when the mailbox's owner confirms it.
+        if (await signatures.GetRowAsync(petition.Id, shard, rowKey, ct).ConfigureAwait(false) is { } existing
+            && SignatureStore.IsReplaceable(existing) && (existing.Status != SignatureRowStatus.Pending || SignatureStore.DiffersFrom(existing, valid)))
+        {
+            var offer = new SignatureStore.Pending(item.ReceiptId, valid, item.ReceivedAt, shard, rowKey, SignatureRowStatus.Pending, SignerMailKinds.Confirm)
+            {
+                IpHash = item.IpHash,
+                Lang = item.Signature.Lang,
+            };
+            if (await signatures.OfferReplacementAsync(petition.Id, shard, offer, ct).ConfigureAwait(false) is { } outboxKey)
+                mail.Add((petition, shard, outboxKey));
+            return pending;
+        }
         var ours = false;
         var noted = await signatures.TransitionAsync(petition.Id, shard, rowKey, row =>
         {

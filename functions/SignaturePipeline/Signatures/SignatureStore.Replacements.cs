@@ -124,6 +124,22 @@ public sealed partial class SignatureStore
         return TransitionOutcome.Changed;
     }
 
+    /// <summary>
+    /// Deletes the replacements waiting for one signature row (or, when <paramref name="rowKey"/> is null, for every row of
+    /// the shard), with their unsent emails: they hold personal data, so an erasure or an anonymisation takes them too.
+    /// A partition range query.
+    /// </summary>
+    public async Task<int> DropReplacementsAsync(string petitionId, int shard, string? rowKey, CancellationToken ct)
+    {
+        var pk = PartitionKeyOf(petitionId, shard);
+        var from = rowKey is null ? ReplacementRowPrefix : ReplacementRowPrefix + rowKey[SignatureRowPrefix.Length..] + "_";
+        var to = from[..^1] + (char)(from[^1] + 1);
+        var dropped = 0;
+        await foreach (var offered in _table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {pk} and RowKey ge {from} and RowKey lt {to}"), cancellationToken: ct).ConfigureAwait(false))
+            if (await WithdrawReplacementAsync(petitionId, shard, offered.RowKey, ct).ConfigureAwait(false) == TransitionOutcome.Changed) dropped++;
+        return dropped;
+    }
+
     /// <summary>False when a row moved under us (409/412): the caller decides again on fresh rows.</summary>
     private async Task<bool> SubmitOrConflictAsync(IReadOnlyList<TableTransactionAction> actions, CancellationToken ct)
     {

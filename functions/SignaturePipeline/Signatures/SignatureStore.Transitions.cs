@@ -161,7 +161,7 @@ public sealed partial class SignatureStore
     /// <summary>
     /// Removes a signature (signer's link, erasure request): it leaves the count exactly, its personal data is deleted,
     /// and a tombstone keeps its state, time, status and reason, so the count history stays explainable. Its unsent
-    /// email, if any, goes too: the outbox row holds the address.
+    /// email, if any, goes too (the outbox row holds the address), and so do replacements waiting for it.
     /// </summary>
     public async Task<TransitionResult> RemoveAsync(string petitionId, int shard, string rowKey, string reason, DateTimeOffset at, CancellationToken ct)
     {
@@ -173,6 +173,7 @@ public sealed partial class SignatureStore
         }, ct).ConfigureAwait(false);
         if (result.Outcome == TransitionOutcome.Changed && receipt is not null && await GetOutboxAsync(petitionId, shard, receipt, ct).ConfigureAwait(false) is { } outbox)
             await DeleteOutboxAsync(petitionId, shard, outbox, ct).ConfigureAwait(false);
+        if (result.Outcome != TransitionOutcome.NotFound) await DropReplacementsAsync(petitionId, shard, rowKey, ct).ConfigureAwait(false);
         return result;
     }
 }

@@ -1,3 +1,4 @@
+using Azure.Data.Tables;
 using Microsoft.Extensions.DependencyInjection;
 using SignaturePipeline.IntegrationTests.Abuse;
 using SignaturePipeline.IntegrationTests.Infrastructure;
@@ -96,6 +97,23 @@ public sealed class SquatTests(AzuriteFixture azurite) : IAsyncLifetime
         await _h.PostTokenAsync(petition, "confirm", AbuseHost.TokenIn(fresh, "confirm"));
         await AssertCountAsync(petition, 1);
         Assert.Equal("Again", (await RowOfAsync(petition, "again@example.org")).LastName);
+    }
+
+    [Fact]
+    public async Task An_erasure_takes_the_replacements_waiting_for_the_address_too()
+    {
+        var petition = await _h.ConfirmingPetitionAsync();
+        await WaitForFinalAsync(_h.Client, await SignAsync(_h.Client, petition, Signer("erased.owner@example.org", first: "Fake")));
+        var own = await SignAsync(_h.Client, petition, Signer("erased.owner@example.org", first: "Erin", comment: "my own words"));
+        await WaitForFinalAsync(_h.Client, own);
+        var message = await MailForAsync("erased.owner@example.org", own, 2);
+
+        await _h.AdminPostAsync($"/api/admin/petitions/{petition}/erase", new { email = "erased.owner@example.org" });
+        var table = _h.Host.Services.GetRequiredService<TableServiceClient>().GetTableClient(SignaturePipeline.Storage.TableNames.Signatures);
+        await foreach (var entity in table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey ge {petition + "_"} and PartitionKey lt {petition + "`"}")))
+            Assert.DoesNotContain(entity, kv => kv.Value is string text && (text.Contains("erased.owner", StringComparison.Ordinal) || text.Contains("Erin", StringComparison.Ordinal)));
+        await _h.PostTokenAsync(petition, "confirm", AbuseHost.TokenIn(message, "confirm"));
+        await AssertCountAsync(petition, 0);
     }
 
     [Fact]

@@ -1,8 +1,11 @@
+using System.Net;
 using Azure.Data.Tables;
 using Microsoft.Extensions.DependencyInjection;
+using SignaturePipeline.Abuse;
 using SignaturePipeline.IntegrationTests.Abuse;
 using SignaturePipeline.IntegrationTests.Infrastructure;
 using SignaturePipeline.Signatures;
+using SignaturePipeline.Storage;
 using static SignaturePipeline.IntegrationTests.Infrastructure.PipelineClient;
 
 namespace SignaturePipeline.IntegrationTests.Confirmation;
@@ -109,7 +112,7 @@ public sealed class SquatTests(AzuriteFixture azurite) : IAsyncLifetime
         var message = await MailForAsync("erased.owner@example.org", own, 2);
 
         await _h.AdminPostAsync($"/api/admin/petitions/{petition}/erase", new { email = "erased.owner@example.org" });
-        var table = _h.Host.Services.GetRequiredService<TableServiceClient>().GetTableClient(SignaturePipeline.Storage.TableNames.Signatures);
+        var table = _h.Host.Services.GetRequiredService<TableServiceClient>().GetTableClient(TableNames.Signatures);
         await foreach (var entity in table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey ge {petition + "_"} and PartitionKey lt {petition + "`"}")))
             Assert.DoesNotContain(entity, kv => kv.Value is string text && (text.Contains("erased.owner", StringComparison.Ordinal) || text.Contains("Erin", StringComparison.Ordinal)));
         await _h.PostTokenAsync(petition, "confirm", AbuseHost.TokenIn(message, "confirm"));
@@ -122,7 +125,7 @@ public sealed class SquatTests(AzuriteFixture azurite) : IAsyncLifetime
         var petition = await _h.ConfirmingPetitionAsync();
         var receipt = await SignAsync(_h.Client, petition, Signer("reviewed@example.org"));
         var mail = await MailForAsync("reviewed@example.org", receipt, 1);
-        var loopback = _h.Host.Services.GetRequiredService<SignaturePipeline.Abuse.AbuseGuard>().IpHash(System.Net.IPAddress.Loopback)!;
+        var loopback = _h.Host.Services.GetRequiredService<AbuseGuard>().IpHash(IPAddress.Loopback)!;
         await _h.AdminPostAsync($"/api/admin/petitions/{petition}/invalidate", new { ipHash = loopback, reason = "Reviewed" });
 
         var page = await (await _h.PostTokenAsync(petition, "confirm", AbuseHost.TokenIn(mail, "confirm"))).Content.ReadAsStringAsync();

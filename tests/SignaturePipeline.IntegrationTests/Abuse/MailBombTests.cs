@@ -40,6 +40,31 @@ public sealed class MailBombTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task One_network_gets_no_more_signer_emails_a_day_than_its_cap()
+    {
+        await using var h = await AbuseHost.StartAsync(azurite, new Dictionary<string, string?>
+        {
+            ["Abuse:TrustForwardedFor"] = "true",
+            ["Confirmation:MaxEmailsPerIpPerDay"] = "2",
+        });
+        var petition = await h.ConfirmingPetitionAsync();
+        // A network no other test signs from (documentation range), so no other test's emails share its budget.
+        var network = $"198.51.100.{Random.Shared.Next(230, 255)}";
+        var receipts = new List<string>();
+        for (var i = 0; i < 4; i++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/petitions/{petition}/signatures") { Content = JsonContent.Create(Signer($"net{i}.{network}@example.org")) };
+            request.Headers.Add("X-Forwarded-For", network);
+            receipts.Add((await (await h.Client.SendAsync(request)).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("receiptId").GetString()!);
+        }
+        foreach (var receipt in receipts) await WaitForFinalAsync(h.Client, receipt);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (h.MailFor(receipts).Count < 2 && DateTime.UtcNow < deadline) await Task.Delay(100);
+        await SweepLaterAsync(h);
+        Assert.Equal(2, h.MailFor(receipts).Count);
+    }
+
+    [Fact]
     public async Task Duplicates_of_one_signature_get_one_already_signed_note_a_day()
     {
         await using var h = await AbuseHost.StartAsync(azurite);

@@ -71,7 +71,10 @@ public static class PipelineServiceCollectionExtensions
         services.AddSingleton<DisposableDomains>();
         services.AddSingleton<InvalidationLog>();
         services.AddSingleton<ReviewHandlers>();
+        services.AddSingleton<SignerMailQuota>();
         services.AddSingleton<SignerMailer>();
+        services.AddSingleton<SignerMailDispatcher>();
+        services.AddHostedService(sp => sp.GetRequiredService<SignerMailDispatcher>());
         services.AddSingleton<ConfirmationHandler>();
         services.AddSingleton<PrivacyHandlers>();
         services.AddOptions<DeliveryOptions>().Bind(configuration.GetSection(DeliveryOptions.Section)).ValidateDataAnnotations().ValidateOnStart();

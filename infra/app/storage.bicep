@@ -42,6 +42,7 @@ var tableNames = [
   'failures'
   'timerruns'
   'invalidations'
+  'signermail'
 ]
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {

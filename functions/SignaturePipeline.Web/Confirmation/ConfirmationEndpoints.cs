@@ -88,6 +88,9 @@ public sealed class ConfirmationEndpoints(ConfirmationHandler handler)
             case LinkOutcome.Confirmed:
                 body.Append("<h1>").Append(t.Confirmed).Append("</h1><p>").Append(t.Format(t.ConfirmedText, quoted)).Append("</p>");
                 break;
+            case LinkOutcome.ConfirmedHeld:
+                body.Append("<h1>").Append(t.ConfirmedHeld).Append("</h1><p>").Append(t.Format(t.ConfirmedHeldText, quoted)).Append("</p>");
+                break;
             case LinkOutcome.AlreadyConfirmed:
                 body.Append("<h1>").Append(t.AlreadyConfirmed).Append("</h1><p>").Append(t.Format(t.AlreadyConfirmedText, quoted)).Append("</p>");
                 break;

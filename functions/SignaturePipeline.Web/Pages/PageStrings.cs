@@ -79,6 +79,8 @@ public sealed class PageStrings
     public required string ConfirmedText { get; init; }
     public required string AlreadyConfirmed { get; init; }
     public required string AlreadyConfirmedText { get; init; }
+    public required string ConfirmedHeld { get; init; }
+    public required string ConfirmedHeldText { get; init; }
     public required string Removed { get; init; }
     public required string RemovedText { get; init; }
     public required string AlreadyRemoved { get; init; }
@@ -160,6 +162,8 @@ public sealed class PageStrings
         ConfirmedText = "Your signature on \u201C{0}\u201D is counted.",
         AlreadyConfirmed = "Already confirmed",
         AlreadyConfirmedText = "Your signature on \u201C{0}\u201D was already confirmed. Nothing else to do.",
+        ConfirmedHeld = "Your address is confirmed; your signature is under review",
+        ConfirmedHeldText = "Your signature on \u201C{0}\u201D is held for review by the petition's organizers and does not count for now. Nothing else to do.",
         Removed = "Your signature is removed",
         RemovedText = "We removed your signature and deleted your details.",
         AlreadyRemoved = "Already removed",
@@ -237,6 +241,8 @@ public sealed class PageStrings
         ConfirmedText = "Tu firma en «{0}» ya cuenta.",
         AlreadyConfirmed = "Ya estaba confirmada",
         AlreadyConfirmedText = "Tu firma en «{0}» ya estaba confirmada. No tienes que hacer nada más.",
+        ConfirmedHeld = "Tu dirección está confirmada; tu firma está en revisión",
+        ConfirmedHeldText = "Tu firma en «{0}» está retenida para que la revisen los organizadores de la petición y por ahora no cuenta. No tienes que hacer nada más.",
         Removed = "Tu firma fue eliminada",
         RemovedText = "Eliminamos tu firma y borramos tus datos.",
         AlreadyRemoved = "Ya estaba eliminada",

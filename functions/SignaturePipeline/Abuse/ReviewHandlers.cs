@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using SignaturePipeline.Confirmation;
 using SignaturePipeline.Petitions;
 using SignaturePipeline.Signatures;
 
@@ -66,7 +67,7 @@ public abstract record ReviewResult
 /// <see cref="SignatureStore.TransitionAsync"/>, so counts move exactly once, and the row keeps the reason.
 /// Bounded scans (a partition query per shard) are acceptable here: these are rare admin actions, never a request path.
 /// </summary>
-public sealed class ReviewHandlers(PetitionStore petitions, SignatureStore signatures, InvalidationLog log, TimeProvider clock, ILogger<ReviewHandlers> logger)
+public sealed class ReviewHandlers(PetitionStore petitions, SignatureStore signatures, InvalidationLog log, SignerMailDispatcher mailer, TimeProvider clock, ILogger<ReviewHandlers> logger)
 {
     /// <summary>Most rows one bulk call acts on; call again for the rest.</summary>
     public const int MaxPerCall = 5_000;
@@ -85,11 +86,25 @@ public sealed class ReviewHandlers(PetitionStore petitions, SignatureStore signa
 
     /// <summary>
     /// Releases held signatures into the count (exactly once each). On a confirmation petition an unconfirmed one
-    /// becomes pending instead, and counts when its signer confirms.
+    /// becomes pending instead, gets the confirmation email it was held without, and counts when its signer confirms.
     /// </summary>
     public Task<ReviewResult> ReleaseAsync(string petitionId, IReadOnlyList<string>? ids, bool all, CancellationToken ct) =>
         ActOnHeldAsync(petitionId, ids, all, (petition, now) => row => row.Status != SignatureRowStatus.Suspicious ? null
-            : RowChange.Release(petition.RequireConfirmation && !row.Confirmed ? SignatureRowStatus.Pending : SignatureRowStatus.Counted, now), ct);
+            : RowChange.Release(petition.RequireConfirmation && !row.Confirmed ? SignatureRowStatus.Pending : SignatureRowStatus.Counted, now), ct,
+            SendConfirmationAsync);
+
+    /// <summary>
+    /// Records the released row's confirmation email under <c>{receipt}_release</c> (one per signature: a second release
+    /// finds the row pending and changes nothing), then hands it to the sender.
+    /// </summary>
+    private async Task SendConfirmationAsync(Petition petition, SignatureRow before, TransitionResult result, CancellationToken ct)
+    {
+        if (result.To != SignatureRowStatus.Pending || before.Email is null || before.ReceiptId is null) return;
+        var key = before.ReceiptId + "_release";
+        await signatures.AddOutboxAsync(petition.Id, before.Shard,
+            new OutboxRow(key, SignerMailKinds.Confirm, before.ReceiptId, before.RowKey, before.Email, before.Lang, clock.GetUtcNow()) { IpHash = before.IpHash }, ct).ConfigureAwait(false);
+        mailer.Post([(petition, before.Shard, key)]);
+    }
 
     /// <summary>Invalidates held signatures: they stay stored (for the record) and never count.</summary>
     public Task<ReviewResult> InvalidateHeldAsync(string petitionId, IReadOnlyList<string>? ids, bool all, string? reason, CancellationToken ct)
@@ -100,7 +115,8 @@ public sealed class ReviewHandlers(PetitionStore petitions, SignatureStore signa
             : RowChange.Invalidate(why, now), ct);
     }
 
-    private async Task<ReviewResult> ActOnHeldAsync(string petitionId, IReadOnlyList<string>? ids, bool all, Func<Petition, DateTimeOffset, Func<SignatureRow, RowChange?>> change, CancellationToken ct)
+    private async Task<ReviewResult> ActOnHeldAsync(string petitionId, IReadOnlyList<string>? ids, bool all, Func<Petition, DateTimeOffset, Func<SignatureRow, RowChange?>> change, CancellationToken ct,
+        Func<Petition, SignatureRow, TransitionResult, CancellationToken, Task>? afterChange = null)
     {
         var petition = await petitions.ReadAsync(petitionId, ct).ConfigureAwait(false);
         if (petition is null) return new ReviewResult.PetitionNotFound();
@@ -122,7 +138,8 @@ public sealed class ReviewHandlers(PetitionStore petitions, SignatureStore signa
             }
         }
         var decide = change(petition, clock.GetUtcNow());
-        return new ReviewResult.Done(await ApplyAsync(petitionId, targets, decide, ct).ConfigureAwait(false));
+        return new ReviewResult.Done(await ApplyAsync(petitionId, targets, decide, ct,
+            afterChange is null ? null : (row, result, token) => afterChange(petition, row, result, token)).ConfigureAwait(false));
     }
 
     /// <summary>
@@ -198,17 +215,20 @@ public sealed class ReviewHandlers(PetitionStore petitions, SignatureStore signa
         return new ReviewResult.Done(report);
     }
 
-    private async Task<ReviewReport> ApplyAsync(string petitionId, List<(int Shard, string RowKey)> targets, Func<SignatureRow, RowChange?> decide, CancellationToken ct)
+    private async Task<ReviewReport> ApplyAsync(string petitionId, List<(int Shard, string RowKey)> targets, Func<SignatureRow, RowChange?> decide, CancellationToken ct,
+        Func<SignatureRow, TransitionResult, CancellationToken, Task>? afterChange = null)
     {
         int changed = 0, unchanged = 0, missing = 0;
         long delta = 0;
         var from = new SortedDictionary<string, int>(StringComparer.Ordinal);
         foreach (var (shard, rowKey) in targets)
         {
-            var result = await signatures.TransitionAsync(petitionId, shard, rowKey, decide, ct).ConfigureAwait(false);
+            SignatureRow? before = null;
+            var result = await signatures.TransitionAsync(petitionId, shard, rowKey, row => decide(before = row), ct).ConfigureAwait(false);
             switch (result.Outcome)
             {
                 case TransitionOutcome.Changed:
+                    if (afterChange is not null) await afterChange(before!, result, ct).ConfigureAwait(false);
                     changed++;
                     delta += result.CountDelta;
                     var name = SignatureStore.StatusName(result.From!.Value);

@@ -14,6 +14,8 @@ public enum LinkOutcome
     Ready,
     Confirmed,
     AlreadyConfirmed,
+    /// <summary>The address is confirmed, but the signature is held for the organizers' review: it does not count (yet).</summary>
+    ConfirmedHeld,
     Removed,
     AlreadyRemoved,
     Expired,
@@ -48,7 +50,8 @@ public sealed class ConfirmationHandler(
     /// <summary>
     /// Confirms: a pending row becomes counted, with the counter, in one transaction (see <see cref="SignatureStore.TransitionAsync"/>).
     /// A second confirmation finds it counted and changes nothing. A held row records the confirmation but stays held for the
-    /// organizers, and the signer sees the same thanks: a bot learns nothing from its own mailbox either.
+    /// organizers, and the signer is told so: a page saying "counted" about a row that does not count would hide that
+    /// someone else's submission (a squat caught by the honeypot, say) holds their place.
     /// </summary>
     public async Task<LinkResult> ConfirmAsync(string petitionId, string? token, CancellationToken ct)
     {
@@ -56,16 +59,22 @@ public sealed class ConfirmationHandler(
         if (check == TokenCheck.Expired) return new LinkResult(LinkOutcome.Expired, petition, token);
         if (check != TokenCheck.Valid) return new LinkResult(LinkOutcome.Invalid, petition);
         var now = clock.GetUtcNow();
-        var result = await signatures.TransitionAsync(read!.PetitionId, read.Shard, read.RowKey, row => row.Status switch
-        {
-            SignatureRowStatus.Pending => RowChange.Confirm(SignatureRowStatus.Counted, now),
-            SignatureRowStatus.Suspicious or SignatureRowStatus.Invalidated when !row.Confirmed => RowChange.Confirm(row.Status, now),
-            _ => null,
-        }, ct).ConfigureAwait(false);
+        // A later submission's link: confirming it puts it in the place of the row it replaces (see SignatureStore.Replacements.cs).
+        var replacement = SignatureStore.IsReplacementKey(read!.RowKey);
+        var result = replacement
+            ? await signatures.AdoptReplacementAsync(read.PetitionId, read.Shard, read.RowKey, now, ct).ConfigureAwait(false)
+            : await signatures.TransitionAsync(read.PetitionId, read.Shard, read.RowKey, row => row.Status switch
+            {
+                SignatureRowStatus.Pending => RowChange.Confirm(SignatureRowStatus.Counted, now),
+                SignatureRowStatus.Suspicious or SignatureRowStatus.Invalidated when !row.Confirmed => RowChange.Confirm(row.Status, now),
+                _ => null,
+            }, ct).ConfigureAwait(false);
         var outcome = result switch
         {
             { Outcome: TransitionOutcome.NotFound } => LinkOutcome.Invalid,
+            { Outcome: TransitionOutcome.Changed } when replacement => LinkOutcome.Confirmed,
             { From: SignatureRowStatus.Removed } => LinkOutcome.AlreadyRemoved,
+            { To: SignatureRowStatus.Suspicious or SignatureRowStatus.Invalidated } => LinkOutcome.ConfirmedHeld,
             { Outcome: TransitionOutcome.Changed } => LinkOutcome.Confirmed,
             _ => LinkOutcome.AlreadyConfirmed,
         };
@@ -89,7 +98,8 @@ public sealed class ConfirmationHandler(
         var result = await signatures.TransitionAsync(read!.PetitionId, read.Shard, read.RowKey, row =>
         {
             target = row;
-            if (row.Status is not (SignatureRowStatus.Pending or SignatureRowStatus.Suspicious) || row.Confirmed || row.Email is null) return null;
+            // A held row gets no email until an organizer releases it, not even through a link it was sent before.
+            if (row.Status != SignatureRowStatus.Pending || row.Confirmed || row.Email is null) return null;
             resends = row.Resends;
             if (resends >= o.MaxResends || row.LastResendAt is { } at && now - at < TimeSpan.FromMinutes(o.ResendMinimumMinutes)) return null;
             return RowChange.Resent(row.Status, resends + 1, now);
@@ -115,7 +125,12 @@ public sealed class ConfirmationHandler(
         var (check, read, petition) = await ReadAsync(petitionId, token, TokenPurpose.Remove, ct).ConfigureAwait(false);
         if (check == TokenCheck.Expired) return new LinkResult(LinkOutcome.Expired, petition);
         if (check != TokenCheck.Valid) return new LinkResult(LinkOutcome.Invalid, petition);
-        var result = await signatures.RemoveAsync(read!.PetitionId, read.Shard, read.RowKey, "signer_request", clock.GetUtcNow(), ct).ConfigureAwait(false);
+        if (SignatureStore.IsReplacementKey(read!.RowKey))
+        {
+            var withdrawn = await signatures.WithdrawReplacementAsync(read.PetitionId, read.Shard, read.RowKey, ct).ConfigureAwait(false);
+            return new LinkResult(withdrawn == TransitionOutcome.Changed ? LinkOutcome.Removed : LinkOutcome.AlreadyRemoved, petition);
+        }
+        var result = await signatures.RemoveAsync(read.PetitionId, read.Shard, read.RowKey, "signer_request", clock.GetUtcNow(), ct).ConfigureAwait(false);
         if (result.UnlistedCountedAt is { } countedAt)
             await deliveries.RedactAsync(read.PetitionId, countedAt, result.UnlistedState, ct).ConfigureAwait(false);
         return new LinkResult(result.Outcome switch

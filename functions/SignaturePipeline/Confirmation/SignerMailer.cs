@@ -9,17 +9,20 @@ using SignaturePipeline.Timers;
 namespace SignaturePipeline.Confirmation;
 
 /// <summary>
-/// Sends what the signature outbox holds (<see cref="SignatureStore"/>, rows <c>m_…</c>), then deletes the row.
+/// Sends what the signature outbox holds, within the daily caps of <see cref="SignerMailQuota"/> (<see cref="SignatureStore"/>, rows <c>m_…</c>), then deletes the row.
 /// <para>Never lost: the outbox row is written in the same transaction as the signature it belongs to (or, for an
 /// "already signed" note, keyed by the duplicate's receipt before any send), so a crash anywhere leaves it for the
 /// <c>SendSignerEmails</c> sweep. Never duplicated: the idempotency key is the outbox key (<c>{kind}:{receipt}</c>),
 /// which the pickup folder and ACS (Operation-Id) turn into a no-op on a second send; a crash between the send and
 /// the delete is the one window where plain SMTP could send twice, as for milestones.</para>
+/// <para>Never on the counting path: the queue processor only records outbox rows and posts them to the
+/// <see cref="SignerMailDispatcher"/>, which calls <see cref="DeliverAsync"/> in the background.</para>
 /// </summary>
 public sealed class SignerMailer(
     SignatureStore signatures,
     PetitionStore petitions,
     EmailSender email,
+    SignerMailQuota quota,
     Hmac hmac,
     TimerRunLog timerRuns,
     IOptions<ConfirmationOptions> options,
@@ -27,7 +30,7 @@ public sealed class SignerMailer(
     TimeProvider clock,
     ILogger<SignerMailer> logger)
 {
-    /// <summary>The sweep leaves fresh rows to the processor that wrote them, which sends at once.</summary>
+    /// <summary>The sweep leaves fresh rows to the dispatcher they were posted to, which sends within seconds.</summary>
     public static readonly TimeSpan SweepGrace = TimeSpan.FromMinutes(1);
 
     public static string IdempotencyKey(OutboxRow outbox) => $"{outbox.Kind}:{outbox.Key}";
@@ -63,6 +66,20 @@ public sealed class SignerMailer(
         var key = IdempotencyKey(outbox);
         try
         {
+            var verdict = await quota.TakeAsync(petition.Id, outbox, ct).ConfigureAwait(false);
+            if (verdict == MailVerdict.PetitionCapped)
+            {
+                // Owed to a real signer: it waits in the outbox, and the sweep sends it when the next day's cap allows.
+                logger.LogWarning("Signer email {IdempotencyKey} waits: petition {PetitionId} reached its daily email cap", key, petition.Id);
+                return false;
+            }
+            if (verdict != MailVerdict.Send)
+            {
+                // Someone is using the form to mail this address (or from this network): the email is dropped, not postponed.
+                logger.LogWarning("Signer email {IdempotencyKey} dropped: {Verdict}", key, verdict);
+                await signatures.DeleteOutboxAsync(petition.Id, shard, outbox, ct).ConfigureAwait(false);
+                return false;
+            }
             var confirm = ConfirmLink(petition.Id, shard, outbox.SignatureRowKey);
             var remove = RemoveLink(petition.Id, shard, outbox.SignatureRowKey);
             var message = outbox.Kind == SignerMailKinds.AlreadySigned

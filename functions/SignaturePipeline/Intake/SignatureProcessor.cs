@@ -16,7 +16,7 @@ public sealed class SignatureProcessor(
     PetitionStore petitions,
     SignatureStore signatures,
     ReceiptStore receipts,
-    SignerMailer mailer,
+    SignerMailDispatcher mailer,
     DisposableDomains disposable,
     CanonicalEmailRules emailRules,
     FailureLog failures,
@@ -77,17 +77,18 @@ public sealed class SignatureProcessor(
             }
             byId[petition.Id] = petition;
             var (shard, rowKey) = signatures.KeyOf(item.PetitionId, valid!.CanonicalEmail);
+            var flag = item.Flag ?? (disposable.IsDisposable(valid.Email) ? AbuseFlags.DisposableEmail : null);
             // Two signatures of one person in one message would put one row key twice in a transaction, which Azure refuses.
             if (!seen.TryAdd((item.PetitionId, rowKey), item.ReceiptId))
             {
-                results.Add(await DuplicateAsync(petition, item, valid, shard, rowKey, mail, ct).ConfigureAwait(false));
+                results.Add(await DuplicateAsync(petition, item with { Flag = flag }, valid, shard, rowKey, mail, ct).ConfigureAwait(false));
                 continue;
             }
-            // Held signatures are stored (organizers review them) but not counted. A honeypot hit is surely a bot: no email.
-            var flag = item.Flag ?? (disposable.IsDisposable(valid.Email) ? AbuseFlags.DisposableEmail : null);
+            // Held signatures are stored (organizers review them) but not counted, and get no email until an organizer
+            // releases them: otherwise anyone could make the form mail any address, as often as they post.
             var status = flag is not null ? SignatureRowStatus.Suspicious
                 : petition.RequireConfirmation ? SignatureRowStatus.Pending : SignatureRowStatus.Counted;
-            var mailKind = petition.RequireConfirmation && flag != AbuseFlags.Honeypot ? SignerMailKinds.Confirm : null;
+            var mailKind = petition.RequireConfirmation && flag is null ? SignerMailKinds.Confirm : null;
             pending.Add((item with { Flag = flag }, new SignatureStore.Pending(item.ReceiptId, valid, item.ReceivedAt, shard, rowKey, status, mailKind)
             {
                 Flag = flag,
@@ -127,8 +128,9 @@ public sealed class SignatureProcessor(
         }
 
         await receipts.WriteAsync(results, ct).ConfigureAwait(false);
-        // After the commit and the receipts: the outbox rows are durable, so a failed send here is retried by the sweep.
-        if (mail.Count > 0) await mailer.DeliverAsync(mail, ct).ConfigureAwait(false);
+        // After the commit and the receipts: the outbox rows are durable. The dispatcher sends in the background, so
+        // the email service's speed never holds this message; what it cannot send, the sweep does.
+        if (mail.Count > 0) mailer.Post(mail);
         var summary = new Summary(
             results.Count(r => r.Status == ReceiptStatus.Counted),
             results.Count(r => r.Status == ReceiptStatus.Duplicate),
@@ -140,17 +142,47 @@ public sealed class SignatureProcessor(
 
     /// <summary>
     /// On a confirmation petition a duplicate looks pending to the form (it must not tell whether someone signed) and the
-    /// address gets an "already signed" note instead; organizers still see it recorded as a duplicate. The note is recorded
-    /// in the outbox under the duplicate's own receipt (409 = already recorded by an earlier try) before anything is sent.
+    /// address gets an "already signed" note instead, at most one per signature per
+    /// <see cref="ConfirmationOptions.AlreadySignedNoteInterval"/> and none for a held duplicate; organizers still see it
+    /// recorded as a duplicate. The note's time is recorded on the signature row (under its ETag, so concurrent duplicates
+    /// cannot both win), then the note in the outbox under the duplicate's own receipt (409 = already recorded by an
+    /// earlier try), before anything is sent. Other details for a row that does not count are offered as its replacement
+    /// instead (<see cref="SignatureStore.OfferReplacementAsync"/>), with a confirmation email of their own.
     /// </summary>
     private async Task<Receipt> DuplicateAsync(Petition petition, QueuedSignature item, ValidSignature valid, int shard, string rowKey,
         List<(Petition, int, string)> mail, CancellationToken ct)
     {
         if (!petition.RequireConfirmation || item.Flag == AbuseFlags.Honeypot) return Duplicate(item, valid);
+        var pending = new Receipt(item.ReceiptId, item.PetitionId, ReceiptStatus.PendingConfirmation, State: valid.State) { Recorded = ReceiptStatus.Duplicate };
+        if (item.Flag is not null) return pending;
+        var now = clock.GetUtcNow();
+        // Nobody squats a place: a submission for a row that does not count (other details than a pending row, or any
+        // for a held or removed one) waits as a replacement, which takes the row's place when the mailbox's owner confirms it.
+        if (await signatures.GetRowAsync(petition.Id, shard, rowKey, ct).ConfigureAwait(false) is { } existing
+            && SignatureStore.IsReplaceable(existing) && (existing.Status != SignatureRowStatus.Pending || SignatureStore.DiffersFrom(existing, valid)))
+        {
+            var offer = new SignatureStore.Pending(item.ReceiptId, valid, item.ReceivedAt, shard, rowKey, SignatureRowStatus.Pending, SignerMailKinds.Confirm)
+            {
+                IpHash = item.IpHash,
+                Lang = item.Signature.Lang,
+            };
+            if (await signatures.OfferReplacementAsync(petition.Id, shard, offer, ct).ConfigureAwait(false) is { } outboxKey)
+                mail.Add((petition, shard, outboxKey));
+            return pending;
+        }
+        var ours = false;
+        var noted = await signatures.TransitionAsync(petition.Id, shard, rowKey, row =>
+        {
+            // An earlier try of this very message already took the note's place: record the outbox row again (409 if it exists).
+            ours = row.LastNoteReceipt == item.ReceiptId;
+            if (ours || row.Status == SignatureRowStatus.Removed) return null;
+            return row.LastNoteAt is { } at && now - at < ConfirmationOptions.AlreadySignedNoteInterval ? null : RowChange.Noted(row.Status, item.ReceiptId, now);
+        }, ct).ConfigureAwait(false);
+        if (noted.Outcome != TransitionOutcome.Changed && !ours) return pending;
         await signatures.AddOutboxAsync(petition.Id, shard,
-            new OutboxRow(item.ReceiptId, SignerMailKinds.AlreadySigned, item.ReceiptId, rowKey, valid.Email, item.Signature.Lang, clock.GetUtcNow()), ct).ConfigureAwait(false);
+            new OutboxRow(item.ReceiptId, SignerMailKinds.AlreadySigned, item.ReceiptId, rowKey, valid.Email, item.Signature.Lang, now) { IpHash = item.IpHash }, ct).ConfigureAwait(false);
         mail.Add((petition, shard, item.ReceiptId));
-        return new Receipt(item.ReceiptId, item.PetitionId, ReceiptStatus.PendingConfirmation, State: valid.State) { Recorded = ReceiptStatus.Duplicate };
+        return pending;
     }
 
     private static Receipt Duplicate(QueuedSignature item, ValidSignature valid) =>

@@ -37,7 +37,7 @@ public sealed class PrivacyHandlers(
     /// <summary>
     /// An erasure request (GDPR art. 17) by email: the row key is computed from the canonical email, exactly as at
     /// signing, so no scan and no stored clear-text lookup is needed. The signature leaves the count and a PII-free
-    /// tombstone stays (so the same address signing again is still a duplicate, and the count history adds up).
+    /// tombstone stays (so the count history adds up); the address can sign again only by confirming by email.
     /// Its unsent emails go, and every stored delivery that listed it is compiled again without it; what was already
     /// emailed to a target cannot be recalled.
     /// </summary>
@@ -121,8 +121,11 @@ public sealed class PrivacyHandlers(
             if (result.Outcome == TransitionOutcome.Changed) done++;
         }
         for (var shard = 0; shard < signatures.ShardCount; shard++)
+        {
+            await signatures.DropReplacementsAsync(petitionId, shard, null, ct).ConfigureAwait(false);
             await foreach (var outbox in signatures.ListOutboxAsync(petitionId, shard, ct).ConfigureAwait(false))
                 await signatures.DeleteOutboxAsync(petitionId, shard, outbox, ct).ConfigureAwait(false);
+        }
         await deliveries.ForgetSignersAsync(petitionId, ct).ConfigureAwait(false);
         logger.LogInformation("Anonymised {Rows} signatures of {PetitionId}", done, petitionId);
         return done;

@@ -17,12 +17,15 @@ namespace SignaturePipeline.Security;
 /// N = <c>Pipeline__TokenKeyVersion</c>), so it can be rotated without touching stored data. New tokens always use
 /// version N; version N-1 is still accepted until <c>Pipeline__PreviousTokenKeyUntil</c>, so links in emails already
 /// sent keep working for the window. Version 0 is the single secret used before keys were split by purpose.</item>
+/// <item>Other keys of stored rows (a signer's daily email quota, a replacement's details): a key derived with
+/// HKDF-SHA256 (label <c>SignaturePipeline record-keys v1</c>), stable for the life of the data like the IP key.</item>
 /// </list>
 /// </summary>
 public sealed class Hmac
 {
     private readonly byte[] _secret;
     private readonly byte[] _ipKey;
+    private readonly byte[] _recordKey;
     private readonly byte[] _tokenKey;
     private readonly byte[] _previousTokenKey;
     private readonly DateTimeOffset? _previousUntil;
@@ -34,6 +37,7 @@ public sealed class Hmac
         var o = options.Value;
         _secret = Encoding.UTF8.GetBytes(o.SecretKey);
         _ipKey = Derive(_secret, "SignaturePipeline ip-hash v1");
+        _recordKey = Derive(_secret, "SignaturePipeline record-keys v1");
         _tokenKey = TokenKey(_secret, o.TokenKeyVersion);
         _previousTokenKey = TokenKey(_secret, o.TokenKeyVersion - 1);
         _previousUntil = o.PreviousTokenKeyUntil;
@@ -49,6 +53,9 @@ public sealed class Hmac
 
     /// <summary>The keyed hash stored instead of an IP, as 32 hex digits.</summary>
     public string IpHash(string ip) => Hex(_ipKey, "ip", ip, 16);
+
+    /// <summary>A stable keyed hash for <paramref name="purpose"/> that a stored row's key is made of, as hex.</summary>
+    public string RecordHash(string purpose, string value, int bytes) => Hex(_recordKey, purpose, value, bytes);
 
     /// <summary>The tag that signs a token or receipt body for <paramref name="purpose"/>, with the current token key.</summary>
     public string Tag(string purpose, string body, int bytes) => Hex(_tokenKey, purpose, body, bytes);

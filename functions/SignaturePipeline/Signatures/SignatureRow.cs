@@ -33,6 +33,9 @@ internal static class SignatureColumns
     public const string Resends = "Resends";
     public const string LastResendAt = "LastResendAt";
     public const string ReleasedAt = "ReleasedAt";
+    /// <summary>When the last "already signed" note was recorded for this signature, and for which duplicate's receipt.</summary>
+    public const string LastNoteAt = "LastNoteAt";
+    public const string LastNoteReceipt = "LastNoteReceipt";
     public const string Reason = "Reason";
     public const string InvalidatedAt = "InvalidatedAt";
     /// <summary>On a row a rule invalidated: that invalidation's id, so its revert touches this row and no other.</summary>
@@ -66,6 +69,8 @@ public sealed record SignatureRow(string PetitionId, int Shard, TableEntity Enti
     public DateTimeOffset? ConfirmedAt => Entity.GetDateTimeOffset(SignatureColumns.ConfirmedAt);
     public int Resends => Entity.GetInt32(SignatureColumns.Resends) ?? 0;
     public DateTimeOffset? LastResendAt => Entity.GetDateTimeOffset(SignatureColumns.LastResendAt);
+    public DateTimeOffset? LastNoteAt => Entity.GetDateTimeOffset(SignatureColumns.LastNoteAt);
+    public string? LastNoteReceipt => Entity.GetString(SignatureColumns.LastNoteReceipt);
     public DateTimeOffset? AnonymisedAt => Entity.GetDateTimeOffset(SignatureColumns.AnonymisedAt);
     public string? InvalidationId => Entity.GetString(SignatureColumns.InvalidationId);
     public SignatureRowStatus? InvalidatedFrom =>

@@ -16,13 +16,17 @@ public sealed record OutboxRow(string Key, string Kind, string ReceiptId, string
     private const string ToColumn = "To";
     private const string CreatedAtColumn = "CreatedAt";
     private const string LangColumn = "Lang";
+    private const string IpHashColumn = "IpHash";
+
+    /// <summary>The IP hash of the submission that caused the email, for the per-network cap; null for a re-sent link.</summary>
+    public string? IpHash { get; init; }
 
     /// <summary>The ETag it was read with; a sender deletes it under this once sent.</summary>
     internal ETag ETag { get; init; }
 
     /// <summary>The outbox row of a signature committed in the same transaction.</summary>
     internal static OutboxRow Of(SignatureStore.Pending p, string kind) =>
-        new(p.ReceiptId, kind, p.ReceiptId, p.RowKey, p.Signature.Email, p.Lang, p.SignedAt);
+        new(p.ReceiptId, kind, p.ReceiptId, p.RowKey, p.Signature.Email, p.Lang, p.SignedAt) { IpHash = p.IpHash };
 
     /// <summary>The one spelling of an outbox row.</summary>
     internal TableEntity ToEntity(string partitionKey) => SignatureStore.WithoutNulls(new(partitionKey, SignatureStore.OutboxRowPrefix + Key)
@@ -33,6 +37,7 @@ public sealed record OutboxRow(string Key, string Kind, string ReceiptId, string
         [ToColumn] = To,
         [CreatedAtColumn] = CreatedAt,
         [LangColumn] = SignerLanguage.Normalize(Lang),
+        [IpHashColumn] = IpHash,
     });
 
     internal static OutboxRow From(TableEntity e) =>
@@ -40,6 +45,7 @@ public sealed record OutboxRow(string Key, string Kind, string ReceiptId, string
             e.GetString(SignatureRowKeyColumn) ?? "", e.GetString(ToColumn) ?? "", e.GetString(LangColumn), e.GetDateTimeOffset(CreatedAtColumn) ?? default)
         {
             ETag = e.ETag,
+            IpHash = e.GetString(IpHashColumn),
         };
 }
 

@@ -34,6 +34,10 @@ public sealed record RowChange
     public static RowChange Resent(SignatureRowStatus status, int resends, DateTimeOffset at) =>
         Of(status, false, (SignatureColumns.Resends, resends), (SignatureColumns.LastResendAt, at));
 
+    /// <summary>An "already signed" note for the duplicate <paramref name="receiptId"/> was recorded: the row keeps when, for the cap on notes.</summary>
+    public static RowChange Noted(SignatureRowStatus status, string receiptId, DateTimeOffset at) =>
+        Of(status, false, (SignatureColumns.LastNoteAt, at), (SignatureColumns.LastNoteReceipt, receiptId));
+
     /// <summary>An organizer released a held row into <paramref name="to"/>.</summary>
     public static RowChange Release(SignatureRowStatus to, DateTimeOffset at) =>
         Of(to, false, (SignatureColumns.ReleasedAt, at));
@@ -194,7 +198,8 @@ public sealed partial class SignatureStore
     /// <summary>
     /// Removes a signature (signer's link, erasure request): it leaves the count exactly, its personal data is deleted,
     /// and a tombstone keeps its state, time, status and reason, so the count history stays explainable. Its unsent
-    /// emails go too, every one (the confirmation, re-sent links, "already signed" notes): each outbox row holds the address.
+    /// emails go too, every one (the confirmation, re-sent links, "already signed" notes): each outbox row holds the address;
+    /// and so do replacements waiting for it.
     /// </summary>
     public async Task<TransitionResult> RemoveAsync(string petitionId, int shard, string rowKey, string reason, DateTimeOffset at, CancellationToken ct)
     {
@@ -208,6 +213,7 @@ public sealed partial class SignatureStore
             await foreach (var outbox in ListOutboxAsync(petitionId, shard, ct).ConfigureAwait(false))
                 if (outbox.SignatureRowKey == rowKey || (receipt is not null && outbox.ReceiptId == receipt))
                     await DeleteOutboxAsync(petitionId, shard, outbox, ct).ConfigureAwait(false);
+        if (result.Outcome != TransitionOutcome.NotFound) await DropReplacementsAsync(petitionId, shard, rowKey, ct).ConfigureAwait(false);
         return result;
     }
 }

@@ -21,8 +21,10 @@ public static class TableNames
     public const string Deliveries = "deliveries";
     /// <summary>Invalidations by rule and the rows each one changed, for their revert. Keys: see <see cref="Abuse.InvalidationLog"/>.</summary>
     public const string Invalidations = "invalidations";
+    /// <summary>Each day's count of signer emails per address, network and petition. Keys: see <see cref="Confirmation.SignerMailQuota"/>.</summary>
+    public const string SignerMail = "signermail";
 
-    public static readonly string[] All = [Petitions, Signatures, Receipts, Outcomes, Failures, TimerRuns, Milestones, Deliveries, Invalidations];
+    public static readonly string[] All = [Petitions, Signatures, Receipts, Outcomes, Failures, TimerRuns, Milestones, Deliveries, Invalidations, SignerMail];
 }
 
 /// <summary>Blob containers. The Bicep template creates them in Azure; <see cref="StorageInitializer"/> locally.</summary>

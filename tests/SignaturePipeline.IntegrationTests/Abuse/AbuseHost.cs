@@ -43,6 +43,16 @@ public sealed partial class AbuseHost : IAsyncDisposable
     public IReadOnlyList<(MimeKit.MimeMessage Message, string Key)> MailTo(string address) =>
         Mail.Sent.Where(m => m.Message.To.Mailboxes.Any(b => b.Address == address)).ToList();
 
+    /// <summary>
+    /// The signer emails caused by these receipts (keys <c>{kind}:{receipt}</c>, or <c>{receipt}_…</c> for a later one):
+    /// a sweep run by a test may also send what other tests left in the shared Azurite.
+    /// </summary>
+    public IReadOnlyList<(MimeKit.MimeMessage Message, string Key)> MailFor(IEnumerable<string> receipts)
+    {
+        var ours = receipts.ToHashSet(StringComparer.Ordinal);
+        return Mail.Sent.Where(m => m.Key.Split(':') is [_, var key] && ours.Contains(key.Split('_')[0])).ToList();
+    }
+
     public static string TokenIn(MimeKit.MimeMessage message, string action) =>
         Regex.Match(message.TextBody ?? "", $@"/{action}\?token=([a-z0-9.\-]+)").Groups[1].Value is { Length: > 0 } token ? token
             : throw new InvalidOperationException($"No {action} link in: {message.TextBody}");

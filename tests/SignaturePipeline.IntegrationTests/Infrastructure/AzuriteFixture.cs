@@ -47,6 +47,10 @@ public sealed class AzuriteFixture : IAsyncLifetime
             ["LocalHost:Queues:MaxPollingInterval"] = "00:00:00.200",
             ["LocalHost:Queues:VisibilityTimeout"] = "00:00:00",
             ["urls"] = "http://127.0.0.1:0",
+            // The daily email caps live in the shared Azurite, and every test signs from loopback, often with the same
+            // addresses: with the production caps, earlier tests would use up later ones' budget. Cap tests set their own.
+            ["Confirmation:MaxEmailsPerAddressPerDay"] = "1000",
+            ["Confirmation:MaxEmailsPerIpPerDay"] = "1000000",
         };
         // Timers run only when a test asks (POST /admin/functions/{name}): a sweep on the sample's wall-clock schedule
         // would send another test's leftovers through this host's transport in whichever test it happened to fall.

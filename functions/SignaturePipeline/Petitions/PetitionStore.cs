@@ -21,7 +21,15 @@ public sealed class PetitionStore(TableServiceClient tables, IOptions<PipelineOp
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     private readonly TableClient _table = tables.GetTableClient(TableNames.Petitions);
-    private readonly ConcurrentDictionary<string, (Petition? Petition, DateTimeOffset Expires)> _cache = new(StringComparer.Ordinal);
+    /// <summary>
+    /// Most unknown ids remembered at once. Anyone can ask for any id, so misses are bounded in number as well as in time:
+    /// past this many, the whole set is dropped (O(1) per request on average, where evicting the oldest would scan).
+    /// </summary>
+    internal const int MaxCachedMisses = 1024;
+
+    // Definitions that exist: bounded by the petitions in the table.
+    private readonly ConcurrentDictionary<string, (Petition Petition, DateTimeOffset Expires)> _cache = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _misses = new(StringComparer.Ordinal);
     private readonly TimeSpan _ttl = TimeSpan.FromSeconds(options.Value.PetitionCacheSeconds);
 
     /// <summary>The definition as of at most the cache lifetime ago; null when there is no such petition.</summary>
@@ -30,8 +38,22 @@ public sealed class PetitionStore(TableServiceClient tables, IOptions<PipelineOp
         if (!PetitionIds.IsValid(id)) return null;
         var now = clock.GetUtcNow();
         if (_cache.TryGetValue(id, out var cached) && cached.Expires > now) return cached.Petition;
+        if (_misses.TryGetValue(id, out var missExpires) && missExpires > now) return null;
         var petition = await ReadAsync(id, ct).ConfigureAwait(false);
-        _cache[id] = (petition, now + _ttl);
+        if (petition is not null)
+        {
+            _cache[id] = (petition, now + _ttl);
+            _misses.TryRemove(id, out _);
+        }
+        else
+        {
+            _cache.TryRemove(id, out _);
+            if (_ttl > TimeSpan.Zero)
+            {
+                if (_misses.Count >= MaxCachedMisses) _misses.Clear();
+                _misses[id] = now + _ttl;
+            }
+        }
         return petition;
     }
 
@@ -68,6 +90,7 @@ public sealed class PetitionStore(TableServiceClient tables, IOptions<PipelineOp
             created = false;
         }
         _cache[petition.Id] = (petition, clock.GetUtcNow() + _ttl);
+        _misses.TryRemove(petition.Id, out _);
         return created;
     }
 

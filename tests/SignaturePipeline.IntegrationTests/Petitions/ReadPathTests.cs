@@ -21,7 +21,11 @@ public sealed class ReadPathTests(AzuriteFixture azurite)
     // The longest period allowed, so that a slow run's 200 requests never span two periods of the real clock;
     // the tests step into the next period by shifting the clock.
     private static readonly TimeSpan Period = TimeSpan.FromSeconds(10);
-    private static readonly Dictionary<string, string?> Sharing = new() { ["Pipeline:CountCacheMilliseconds"] = "10000" };
+    private static readonly Dictionary<string, string?> Sharing = new()
+    {
+        ["Pipeline:CountCacheMilliseconds"] = "10000",
+        ["Pipeline:PetitionCacheSeconds"] = "10",
+    };
 
     private sealed record Host(RunningHost Running, HttpClient Client, ShiftableClock Clock, TableReadLog Reads) : IAsyncDisposable
     {
@@ -80,6 +84,8 @@ public sealed class ReadPathTests(AzuriteFixture azurite)
         counts = await ReadCountsAsync(host.Client, $"/api/petitions/{petition}", Readers);
         Assert.All(counts, c => Assert.Equal(5, c));
         Assert.Equal(Shards, host.Reads.CounterReadsOf(petition));
+        // The definition expired too, for all 200 at once: one of them read it, the others waited for that read.
+        Assert.Equal(1, host.Reads.DefinitionReadsOf(petition));
     }
 
     [Fact]

@@ -13,9 +13,12 @@ namespace SignaturePipeline.IntegrationTests.Infrastructure;
 /// Every GET the production table client sends, as its unescaped URL: counts what a path really costs in storage
 /// requests against real Azurite. <see cref="Register"/> puts it into the client that <c>AddSignaturePipeline</c> builds.
 /// </summary>
-public sealed class TableReadLog : HttpPipelineSynchronousPolicy
+public sealed class TableReadLog : HttpPipelinePolicy
 {
     private readonly ConcurrentQueue<string> _reads = new();
+
+    /// <summary>Holds each GET this long before sending it: a slow storage read, so that concurrent requests overlap it.</summary>
+    public TimeSpan Delay { get; set; }
 
     public void Register(IServiceCollection services)
     {
@@ -24,9 +27,17 @@ public sealed class TableReadLog : HttpPipelineSynchronousPolicy
         services.AddSingleton(sp => sp.GetRequiredService<StorageConnection>().CreateTableServiceClient(options));
     }
 
-    public override void OnSendingRequest(HttpMessage message)
+    public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline) =>
+        ProcessAsync(message, pipeline).AsTask().GetAwaiter().GetResult();
+
+    public override async ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
     {
-        if (message.Request.Method == RequestMethod.Get) _reads.Enqueue(Uri.UnescapeDataString(message.Request.Uri.ToUri().AbsoluteUri));
+        if (message.Request.Method == RequestMethod.Get)
+        {
+            _reads.Enqueue(Uri.UnescapeDataString(message.Request.Uri.ToUri().AbsoluteUri));
+            if (Delay > TimeSpan.Zero) await Task.Delay(Delay);
+        }
+        await ProcessNextAsync(message, pipeline);
     }
 
     public void Clear() => _reads.Clear();

@@ -203,22 +203,23 @@ public static class PipelineBenchmark
         GC.Collect();
         var cpu = Cpu.Start(azurite.ProcessId);
         using var grouping = new Grouping();
-        var allocated = GC.GetTotalAllocatedBytes(precise: true);
+        using var allocations = new AllocationMeter();
         var paused = GC.GetTotalPauseDuration();
         var started = Stopwatch.StartNew();
         var latencies = await PostAllAsync(client, posts, options.Concurrency);
         var intakeSeconds = started.Elapsed.TotalSeconds;
         await WaitForCountAsync(store, petitionId, expected, TimeSpan.FromMinutes(5));
         var seconds = started.Elapsed.TotalSeconds;
-        return new Round(options.Signatures / seconds, seconds, intakeSeconds, latencies, cpu.PerItem(options.Signatures),
-            (GC.GetTotalAllocatedBytes(precise: true) - allocated) / (double)options.Signatures / 1024,
-            (GC.GetTotalPauseDuration() - paused).TotalSeconds / seconds,
+        var cost = cpu.PerItem(options.Signatures);
+        var gcPauseShare = (GC.GetTotalPauseDuration() - paused).TotalSeconds / seconds;
+        return new Round(options.Signatures / seconds, seconds, intakeSeconds, latencies, cost,
+            await allocations.BytesAsync() / (double)options.Signatures / 1024, gcPauseShare,
             grouping.Of(Storage.PipelineMetrics.SignaturesPerMessage),
             grouping.Of(Storage.PipelineMetrics.OperationsPerTransaction, Storage.TableNames.Signatures),
             grouping.Of(Storage.PipelineMetrics.OperationsPerTransaction, Storage.TableNames.Receipts));
     }
 
-    private static Dictionary<string, string?> Settings(AzuriteProcess azurite, BenchOptions options) => new()
+    internal static Dictionary<string, string?> Settings(AzuriteProcess azurite, BenchOptions options) => new()
     {
         ["AzureWebJobsStorage"] = azurite.ConnectionString,
         ["AdminKey"] = "bench",
@@ -270,14 +271,14 @@ public static class PipelineBenchmark
         return new WarmUp(rounds, watch.Elapsed.TotalSeconds, System.Runtime.JitInfo.GetCompiledMethodCount() - jitStart, compiled);
     }
 
-    private static async Task<Microsoft.AspNetCore.Builder.WebApplication> StartHostAsync(Dictionary<string, string?> settings)
+    internal static async Task<Microsoft.AspNetCore.Builder.WebApplication> StartHostAsync(Dictionary<string, string?> settings, Action<IServiceCollection>? configure = null)
     {
-        var app = LocalHostApp.Build([], new Dictionary<string, string?>(settings));
+        var app = LocalHostApp.Build([], new Dictionary<string, string?>(settings), configure);
         await app.StartAsync();
         return app;
     }
 
-    private static HttpClient Client(Microsoft.AspNetCore.Builder.WebApplication app, BenchOptions options)
+    internal static HttpClient Client(Microsoft.AspNetCore.Builder.WebApplication app, BenchOptions options)
     {
         var address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
         var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = options.Concurrency }) { BaseAddress = address, Timeout = TimeSpan.FromSeconds(60) };
@@ -285,7 +286,7 @@ public static class PipelineBenchmark
         return client;
     }
 
-    private static async Task CreatePetitionAsync(HttpClient client, string petitionId)
+    internal static async Task CreatePetitionAsync(HttpClient client, string petitionId)
     {
         var put = await client.PutAsJsonAsync($"/api/admin/petitions/{petitionId}", new
         {
@@ -303,13 +304,13 @@ public static class PipelineBenchmark
     }
 
     /// <summary>The POSTs of <paramref name="count"/> signers, built before any clock starts.</summary>
-    private static byte[][] Posts(HttpClient client, string petitionId, int count, int offset) =>
+    internal static byte[][] Posts(HttpClient client, string petitionId, int count, int offset) =>
         Enumerable.Range(offset, count)
             .Select(i => RawHttpLoad.Post(client.BaseAddress!, $"/api/petitions/{petitionId}/signatures", "application/json", JsonSerializer.SerializeToUtf8Bytes(Signer(i))))
             .ToArray();
 
     /// <summary>Sends the posts from <paramref name="concurrency"/> clients; every one must be accepted (202).</summary>
-    private static Task<double[]> PostAllAsync(HttpClient client, byte[][] posts, int concurrency) =>
+    internal static Task<double[]> PostAllAsync(HttpClient client, byte[][] posts, int concurrency) =>
         RawHttpLoad.RunAsync(client.BaseAddress!, posts, concurrency, expectedStatus: 202);
 
     private static async Task WaitForCountAsync(SignatureStore store, string petitionId, long expected, TimeSpan limit)

@@ -22,6 +22,35 @@ public static class RawHttpLoad
         return [.. head, .. body];
     }
 
+    public static byte[] Get(Uri baseAddress, string path) =>
+        Encoding.ASCII.GetBytes(string.Create(CultureInfo.InvariantCulture, $"GET {path} HTTP/1.1\r\nHost: {baseAddress.Authority}\r\n\r\n"));
+
+    /// <summary>
+    /// Sends <paramref name="request"/> over and over from <paramref name="concurrency"/> connections until
+    /// <paramref name="duration"/> has passed; returns each answer's latency in milliseconds.
+    /// </summary>
+    public static async Task<double[]> RunForAsync(Uri baseAddress, byte[] request, int concurrency, TimeSpan duration, int expectedStatus)
+    {
+        var until = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+        var failures = 0;
+        var perClient = await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
+        {
+            var latencies = new List<double>(64 * 1024);
+            using var connection = await Connection.OpenAsync(baseAddress);
+            while (Stopwatch.GetTimestamp() < until)
+            {
+                var started = Stopwatch.GetTimestamp();
+                var (status, keepAlive) = await connection.SendAsync(request);
+                latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                if (status != expectedStatus) Interlocked.Increment(ref failures);
+                if (!keepAlive) throw new IOException("The server closed a keep-alive connection.");
+            }
+            return latencies;
+        }));
+        if (failures > 0) throw new InvalidOperationException($"{failures} requests were not answered {expectedStatus}.");
+        return [.. perClient.SelectMany(l => l)];
+    }
+
     /// <summary>
     /// Sends every request once from <paramref name="concurrency"/> connections and returns each one's latency in
     /// milliseconds, from the first byte written to the last byte of the answer read.

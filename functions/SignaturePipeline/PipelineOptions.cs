@@ -41,6 +41,13 @@ public sealed class PipelineOptions
     [Range(0, 300)]
     public int PetitionCacheSeconds { get; set; } = 5;
 
+    /// <summary>
+    /// How long public reads (the petition JSON, the list, the page) share one read of a petition's counts: one storage read
+    /// per petition per period, whatever the number of readers, so page views never compete with commits. 0 reads every time.
+    /// </summary>
+    [Range(0, 10_000)]
+    public int CountCacheMilliseconds { get; set; } = 1_000;
+
     /// <summary>Most signatures one queue message carries (intake batching). Queue messages are at most 64 KiB.</summary>
     [Range(1, 1000)]
     public int MaxSignaturesPerMessage { get; set; } = 200;

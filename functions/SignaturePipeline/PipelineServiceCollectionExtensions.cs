@@ -43,6 +43,7 @@ public static class PipelineServiceCollectionExtensions
         services.AddSingleton<Hmac>();
         services.AddSingleton<PetitionStore>();
         services.AddSingleton<PetitionHandlers>();
+        services.AddSingleton<PetitionCountCache>();
         services.AddSingleton<SignatureStore>();
         services.AddSingleton<ReceiptStore>();
         services.AddSingleton<SignatureEnqueuer>();

@@ -3,8 +3,8 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Net.Http.Headers;
 using SignaturePipeline.Signatures;
+using SignaturePipeline.Web.Http;
 
 namespace SignaturePipeline.Web.Embed;
 
@@ -67,15 +67,9 @@ public sealed class EmbedEndpoints
         headers["Cross-Origin-Resource-Policy"] = "cross-origin";
         headers.XContentTypeOptions = "nosniff";
 
-        if (Matches(context.Request, etag)) return Results.StatusCode(StatusCodes.Status304NotModified);
+        if (EntityTags.Matches(context.Request, etag)) return Results.StatusCode(StatusCodes.Status304NotModified);
         if (gzip) headers.ContentEncoding = "gzip";
         return Results.Bytes(gzip ? _gzip : _plain, ContentType);
-    }
-
-    private static bool Matches(HttpRequest request, string etag)
-    {
-        var candidates = request.GetTypedHeaders().IfNoneMatch;
-        return candidates is { Count: > 0 } && candidates.Any(c => c.Equals(EntityTagHeaderValue.Any) || c.Tag.Equals(etag, StringComparison.Ordinal));
     }
 
     private static bool AcceptsGzip(HttpRequest request) =>

@@ -207,10 +207,10 @@
   var status = h('p', { class: 'hp', 'aria-live': 'polite' });
   root.append(style, h('div', { class: 'sp', lang: lang }, [to, title, progress, details, form, done, status]));
 
-  function show(petition) {
+  function show(petition, atLeast) {
     title.textContent = petition.title;
     to.textContent = fmt(t.to, { targets: (petition.targets || []).map(function (x) { return x.name; }).join(', ') });
-    var n = petition.signatureCount || 0, goal = next(n, petition.goal || 0);
+    var n = Math.max(petition.signatureCount || 0, atLeast || 0), goal = next(n, petition.goal || 0);
     var values = { count: number.format(n), next: number.format(goal) }, text = fmt(t.progress, values);
     var around = t.progress.split('{count}');
     count.textContent = '';
@@ -226,10 +226,12 @@
       finish(h('p', {}, [t.closed]), false);
     }
   }
-  function load() {
-    return fetch(new URL('petitions/' + encodeURIComponent(petitionId), api), { credentials: 'omit' })
+  // After the signer's own signature: past the browser's copy (revalidated by its ETag), and never below their
+  // supporter number, since the server's count may be up to a second older than their signature.
+  function load(atLeast) {
+    return fetch(new URL('petitions/' + encodeURIComponent(petitionId), api), { credentials: 'omit', cache: atLeast ? 'no-cache' : 'default' })
       .then(function (r) { if (!r.ok) throw r; return r.json(); })
-      .then(show, function (failure) {
+      .then(function (petition) { show(petition, atLeast); }, function (failure) {
         if (!title.textContent) title.textContent = t.loadFailed;
         // No such petition: a form that can only fail would waste the signer's time. A network error may pass.
         if (failure && failure.status === 404) form.hidden = true;
@@ -331,7 +333,7 @@
     status.textContent = '';
     if (receipt.status === 'counted') {
       finish(h('h3', {}, [fmt(t.counted, { n: number.format(receipt.supporterNumber) })]));
-      load();
+      load(receipt.supporterNumber || 1);
     } else if (receipt.status === 'duplicate' && retried) {
       // After a retry the "earlier" signature is most likely this signer's own first attempt.
       finish(h('h3', {}, [t.countedAgain]));

@@ -1,21 +1,20 @@
 using Microsoft.AspNetCore.Http;
 using SignaturePipeline.Petitions;
 using SignaturePipeline.Receipts;
-using SignaturePipeline.Signatures;
 using SignaturePipeline.Web.Http;
 
 namespace SignaturePipeline.Web.Pages;
 
 /// <summary>The public pages: the petition with its plain form, and the thank-you page a form post lands on.</summary>
-public sealed class PageEndpoints(PetitionStore petitions, SignatureStore signatures, ReceiptStore receipts)
+public sealed class PageEndpoints(PetitionStore petitions, PetitionCountCache counts, ReceiptStore receipts)
 {
     public async Task<IResult> PetitionAsync(HttpRequest request, string petitionId, CancellationToken ct)
     {
         var language = PageLanguage.Of(request);
         var petition = await petitions.GetAsync(petitionId, ct).ConfigureAwait(false);
         if (petition is null) return NotFound(language);
-        var counts = await signatures.GetCountsAsync(petition.Id, ct).ConfigureAwait(false);
-        return PetitionPage.Render(petition, counts.Total, language);
+        var counted = await counts.GetAsync(petition.Id, ct).ConfigureAwait(false);
+        return PetitionPage.Render(petition, counted.Total, language);
     }
 
     public async Task<IResult> ThankYouAsync(HttpRequest request, string petitionId, string? receiptId, int? check, CancellationToken ct)

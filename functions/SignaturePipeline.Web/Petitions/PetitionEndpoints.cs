@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using SignaturePipeline.Petitions;
@@ -11,17 +12,39 @@ public sealed class PetitionEndpoints(PetitionHandlers handlers, ReceiptStore re
 {
     private const int MaxDefinitionBytes = 256 * 1024;
 
+    /// <summary>
+    /// How long a browser or CDN may serve a public read without asking again. Counts are already up to a second old
+    /// (<see cref="PetitionCountCache"/>); a few seconds more lets a CDN in front absorb a viral page's views entirely.
+    /// </summary>
+    public const int PublicMaxAgeSeconds = 5;
+
     public async Task<IResult> GetAsync(HttpRequest request, string petitionId, CancellationToken ct)
     {
         Cors.AllowAnyOrigin(request.HttpContext);
         var petition = await handlers.GetAsync(petitionId, ct).ConfigureAwait(false);
-        return petition is null ? Problems.PetitionNotFound() : Results.Json(petition, Json.Options);
+        return petition is null ? Problems.PetitionNotFound() : Cacheable(request, petition);
     }
 
     public async Task<IResult> ListAsync(HttpRequest request, CancellationToken ct)
     {
         Cors.AllowAnyOrigin(request.HttpContext);
-        return Results.Json(await handlers.ListOpenAsync(ct).ConfigureAwait(false), Json.Options);
+        return Cacheable(request, await handlers.ListOpenAsync(ct).ConfigureAwait(false));
+    }
+
+    /// <summary>
+    /// The JSON with <c>Cache-Control: public</c> and an ETag of its bytes, or 304 when the client already holds them:
+    /// a CDN revalidating costs the body nothing, and the answer changes only when the petition or its counts do.
+    /// </summary>
+    private static IResult Cacheable<T>(HttpRequest request, T value)
+    {
+        var body = JsonSerializer.SerializeToUtf8Bytes(value, Json.Options);
+        var etag = $"\"{Convert.ToHexStringLower(SHA256.HashData(body).AsSpan(0, 16))}\"";
+        var headers = request.HttpContext.Response.Headers;
+        headers.CacheControl = $"public, max-age={PublicMaxAgeSeconds}";
+        headers.ETag = etag;
+        return EntityTags.Matches(request, etag)
+            ? Results.StatusCode(StatusCodes.Status304NotModified)
+            : Results.Bytes(body, "application/json; charset=utf-8");
     }
 
     public async Task<IResult> PutAsync(HttpRequest request, string petitionId, CancellationToken ct)

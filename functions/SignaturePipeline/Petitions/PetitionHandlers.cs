@@ -28,21 +28,24 @@ public abstract record SavePetitionResult
     public sealed record Invalid(IReadOnlyList<FieldError> Errors) : SavePetitionResult;
 }
 
-/// <summary>Reading and defining petitions. Every read is O(1): the definition plus one counter per shard.</summary>
-public sealed class PetitionHandlers(PetitionStore petitions, SignatureStore signatures, TimeProvider clock)
+/// <summary>
+/// Reading and defining petitions. Every read is O(1): the cached definition plus the cached counts (one counter per shard,
+/// read at most once a period per petition, see <see cref="PetitionCountCache"/>).
+/// </summary>
+public sealed class PetitionHandlers(PetitionStore petitions, PetitionCountCache counts, TimeProvider clock)
 {
     public async Task<PublicPetition?> GetAsync(string id, CancellationToken ct)
     {
         var petition = await petitions.GetAsync(id, ct).ConfigureAwait(false);
         if (petition is null) return null;
-        return PublicPetition.From(petition, await signatures.GetCountsAsync(id, ct).ConfigureAwait(false));
+        return PublicPetition.From(petition, await counts.GetAsync(id, ct).ConfigureAwait(false));
     }
 
     public async Task<IReadOnlyList<PublicPetition>> ListOpenAsync(CancellationToken ct)
     {
         var open = (await petitions.ListAsync(ct).ConfigureAwait(false)).Where(p => p.IsOpen).ToList();
-        var counts = await Task.WhenAll(open.Select(p => signatures.GetCountsAsync(p.Id, ct))).ConfigureAwait(false);
-        return open.Zip(counts, PublicPetition.From).ToList();
+        var counted = await Task.WhenAll(open.Select(p => counts.GetAsync(p.Id, ct))).ConfigureAwait(false);
+        return open.Zip(counted, PublicPetition.From).ToList();
     }
 
     public async Task<SavePetitionResult> SaveAsync(string id, PetitionDefinition definition, CancellationToken ct)

@@ -21,18 +21,58 @@ public sealed class PetitionStore(TableServiceClient tables, IOptions<PipelineOp
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     private readonly TableClient _table = tables.GetTableClient(TableNames.Petitions);
-    private readonly ConcurrentDictionary<string, (Petition? Petition, DateTimeOffset Expires)> _cache = new(StringComparer.Ordinal);
+    /// <summary>
+    /// Most unknown ids remembered at once. Anyone can ask for any id, so misses are bounded in number as well as in time:
+    /// past this many, the whole set is dropped (O(1) per request on average, where evicting the oldest would scan).
+    /// </summary>
+    internal const int MaxCachedMisses = 1024;
+
+    // Petitions that exist, and reads in flight: bounded by the petitions in the table and the requests being served.
+    private readonly ConcurrentDictionary<string, Entry> _cache = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _misses = new(StringComparer.Ordinal);
     private readonly TimeSpan _ttl = TimeSpan.FromSeconds(options.Value.PetitionCacheSeconds);
+
+    // Lazy: of the readers that find the entry expired at once, only the one that replaces it reads the table; the
+    // others wait for that read, so a popular petition's expiry is one read, not one per request in flight.
+    private sealed record Entry(Lazy<Task<Petition?>> Read, DateTimeOffset Expires)
+    {
+        public static Entry Of(Petition petition, DateTimeOffset expires) => new(new Lazy<Task<Petition?>>(Task.FromResult<Petition?>(petition)), expires);
+
+        public bool Serves(DateTimeOffset now)
+        {
+            var read = Read.Value;
+            return !read.IsCompleted || (read.IsCompletedSuccessfully && Expires > now);
+        }
+    }
 
     /// <summary>The definition as of at most the cache lifetime ago; null when there is no such petition.</summary>
     public async ValueTask<Petition?> GetAsync(string id, CancellationToken ct)
     {
         if (!PetitionIds.IsValid(id)) return null;
         var now = clock.GetUtcNow();
-        if (_cache.TryGetValue(id, out var cached) && cached.Expires > now) return cached.Petition;
-        var petition = await ReadAsync(id, ct).ConfigureAwait(false);
-        _cache[id] = (petition, now + _ttl);
-        return petition;
+        if (_misses.TryGetValue(id, out var missExpires) && missExpires > now) return null;
+        while (true)
+        {
+            var found = _cache.TryGetValue(id, out var entry);
+            if (found && entry!.Serves(now)) return await entry.Read.Value.WaitAsync(ct).ConfigureAwait(false);
+            // The shared read is not cancelled with the request that started it: the others are waiting on it too.
+            var next = new Entry(new Lazy<Task<Petition?>>(() => ReadAsync(id, CancellationToken.None)), now + _ttl);
+            if (!(found ? _cache.TryUpdate(id, next, entry!) : _cache.TryAdd(id, next))) continue;
+            var petition = await next.Read.Value.WaitAsync(ct).ConfigureAwait(false);
+            if (petition is null)
+            {
+                _cache.TryRemove(KeyValuePair.Create(id, next));
+                RememberMiss(id, now + _ttl);
+            }
+            return petition;
+        }
+    }
+
+    private void RememberMiss(string id, DateTimeOffset expires)
+    {
+        if (_ttl <= TimeSpan.Zero) return;
+        if (_misses.Count >= MaxCachedMisses) _misses.Clear();
+        _misses[id] = expires;
     }
 
     /// <summary>Bypasses the cache, for decisions that must see the latest definition.</summary>
@@ -67,7 +107,8 @@ public sealed class PetitionStore(TableServiceClient tables, IOptions<PipelineOp
             await _table.UpsertEntityAsync(entity, TableUpdateMode.Replace, ct).ConfigureAwait(false);
             created = false;
         }
-        _cache[petition.Id] = (petition, clock.GetUtcNow() + _ttl);
+        _cache[petition.Id] = Entry.Of(petition, clock.GetUtcNow() + _ttl);
+        _misses.TryRemove(petition.Id, out _);
         return created;
     }
 

@@ -8,6 +8,7 @@ using SignaturePipeline.Deliveries;
 using SignaturePipeline.Email;
 using SignaturePipeline.Intake;
 using SignaturePipeline.IntegrationTests.Infrastructure;
+using SignaturePipeline.Petitions;
 using SignaturePipeline.Receipts;
 using SignaturePipeline.Signatures;
 using SignaturePipeline.Timers;
@@ -178,7 +179,7 @@ public sealed class DeliveryTests(AzuriteFixture azurite)
         // What a run that died after compiling leaves behind: the record, the files, its claim; no email.
         var store = h.Services.GetRequiredService<DeliveryStore>();
         var feed = h.Services.GetRequiredService<SignerFeed>();
-        var petition = (await h.Services.GetRequiredService<Petitions.PetitionStore>().ReadAsync(id, CancellationToken.None))!;
+        var petition = (await h.Services.GetRequiredService<PetitionStore>().ReadAsync(id, CancellationToken.None))!;
         var target = petition.Targets[0];
         var now = h.Clock.GetUtcNow();
         var to = (now - TimeSpan.FromMinutes(2)).UtcTicks;
@@ -219,7 +220,7 @@ public sealed class DeliveryTests(AzuriteFixture azurite)
 
         // What a host killed mid-run leaves: both deliveries recorded, one of them still claimed, no email.
         var store = h.Services.GetRequiredService<DeliveryStore>();
-        var petition = (await h.Services.GetRequiredService<Petitions.PetitionStore>().ReadAsync(id, CancellationToken.None))!;
+        var petition = (await h.Services.GetRequiredService<PetitionStore>().ReadAsync(id, CancellationToken.None))!;
         var now = h.Clock.GetUtcNow();
         var to = (now - h.Options.SafetyMargin).UtcTicks;
         foreach (var target in petition.Targets)

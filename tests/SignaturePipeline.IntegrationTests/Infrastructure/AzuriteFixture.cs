@@ -42,6 +42,8 @@ public sealed class AzuriteFixture : IAsyncLifetime
             ["Pipeline:SecretKey"] = SecretKey,
             ["Pipeline:ShardCount"] = "4",
             ["Pipeline:PetitionCacheSeconds"] = "0",
+            // Tests read counts right after they change; the read path's sharing has its own tests (Petitions/).
+            ["Pipeline:CountCacheMilliseconds"] = "0",
             ["LocalHost:StartAzurite"] = "false",
             ["LocalHost:SeedDemoPetitions"] = "false",
             ["LocalHost:Queues:MaxPollingInterval"] = "00:00:00.200",

@@ -72,24 +72,4 @@ public sealed class ChunkedBodyTests(AzuriteFixture azurite) : IAsyncLifetime
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal("body_too_large", problem.GetProperty("code").GetString());
     }
-
-    /// <summary>A body sent without Content-Length (chunked), as a streaming client would.</summary>
-    private sealed class ChunkedContent : HttpContent
-    {
-        private readonly byte[] _bytes;
-
-        public ChunkedContent(byte[] bytes, string contentType)
-        {
-            _bytes = bytes;
-            Headers.TryAddWithoutValidation("Content-Type", contentType);
-        }
-
-        protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) => stream.WriteAsync(_bytes).AsTask();
-
-        protected override bool TryComputeLength(out long length)
-        {
-            length = 0;
-            return false;
-        }
-    }
 }

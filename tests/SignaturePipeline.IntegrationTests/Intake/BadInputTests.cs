@@ -183,26 +183,6 @@ public sealed class BadInputTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
     }
 
-    /// <summary>A body sent without Content-Length (chunked), as a streaming client would.</summary>
-    private sealed class ChunkedContent : HttpContent
-    {
-        private readonly byte[] _bytes;
-
-        public ChunkedContent(byte[] bytes, string contentType)
-        {
-            _bytes = bytes;
-            Headers.TryAddWithoutValidation("Content-Type", contentType);
-        }
-
-        protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) => stream.WriteAsync(_bytes).AsTask();
-
-        protected override bool TryComputeLength(out long length)
-        {
-            length = 0;
-            return false;
-        }
-    }
-
     [Fact]
     public void There_are_at_least_forty_distinct_bad_inputs() => Assert.True(Cases().Count >= 40);
 

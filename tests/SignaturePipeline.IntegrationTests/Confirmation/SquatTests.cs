@@ -126,7 +126,7 @@ public sealed class SquatTests(AzuriteFixture azurite) : IAsyncLifetime
         var receipt = await SignAsync(_h.Client, petition, Signer("reviewed@example.org"));
         var mail = await MailForAsync("reviewed@example.org", receipt, 1);
         var loopback = _h.Host.Services.GetRequiredService<AbuseGuard>().IpHash(IPAddress.Loopback)!;
-        await _h.AdminPostAsync($"/api/admin/petitions/{petition}/invalidate", new { ipHash = loopback, reason = "Reviewed" });
+        await _h.AdminPostAsync($"/api/admin/petitions/{petition}/invalidate", new { ipHash = loopback, reason = "Reviewed", dryRun = false });
 
         var page = await (await _h.PostTokenAsync(petition, "confirm", AbuseHost.TokenIn(mail, "confirm"))).Content.ReadAsStringAsync();
         Assert.DoesNotContain("is counted", page, StringComparison.Ordinal);

@@ -86,14 +86,14 @@ public sealed class PrivacyAdminEndpoints(ReviewHandlers review, PrivacyHandlers
 
     private static async Task<(T? Body, IResult? Error)> ReadAsync<T>(HttpRequest request, CancellationToken ct) where T : class
     {
-        if (request.ContentLength > MaxBodyBytes) return (null, Problems.TooLarge(MaxBodyBytes));
+        if (request.ContentLength > MaxBodyBytes) return (null, Problems.BodyTooLarge(MaxBodyBytes));
         if (request.ContentType is null || !request.ContentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
             return (null, Problems.UnsupportedMediaType(request.ContentType));
         try
         {
             // Bounded while read: a chunked body declares no length to check.
             await using var bytes = await BoundedBody.ReadAsync(request, MaxBodyBytes, ct).ConfigureAwait(false);
-            if (bytes is null) return (null, Problems.TooLarge(MaxBodyBytes));
+            if (bytes is null) return (null, Problems.BodyTooLarge(MaxBodyBytes));
             var body = await JsonSerializer.DeserializeAsync<T>(bytes, Json.Options, ct).ConfigureAwait(false);
             return body is null ? (null, Problems.Malformed("Send a JSON object.")) : (body, null);
         }

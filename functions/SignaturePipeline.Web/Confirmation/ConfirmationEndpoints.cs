@@ -21,14 +21,14 @@ public sealed class ConfirmationEndpoints(ConfirmationHandler handler)
     public async Task<IResult> ConfirmAsync(HttpRequest request, string petitionId, CancellationToken ct)
     {
         var (token, language, tooLarge) = await FormOfAsync(request, ct).ConfigureAwait(false);
-        if (tooLarge) return Problems.TooLarge(MaxFormBytes);
+        if (tooLarge) return Problems.BodyTooLarge(MaxFormBytes);
         return Render(await handler.ConfirmAsync(petitionId, token, ct).ConfigureAwait(false), petitionId, TokenPurpose.Confirm, language);
     }
 
     public async Task<IResult> ResendAsync(HttpRequest request, string petitionId, CancellationToken ct)
     {
         var (token, language, tooLarge) = await FormOfAsync(request, ct).ConfigureAwait(false);
-        if (tooLarge) return Problems.TooLarge(MaxFormBytes);
+        if (tooLarge) return Problems.BodyTooLarge(MaxFormBytes);
         return Render(await handler.ResendAsync(petitionId, token, ct).ConfigureAwait(false), petitionId, TokenPurpose.Confirm, language);
     }
 
@@ -38,7 +38,7 @@ public sealed class ConfirmationEndpoints(ConfirmationHandler handler)
     public async Task<IResult> RemoveAsync(HttpRequest request, string petitionId, CancellationToken ct)
     {
         var (token, language, tooLarge) = await FormOfAsync(request, ct).ConfigureAwait(false);
-        if (tooLarge) return Problems.TooLarge(MaxFormBytes);
+        if (tooLarge) return Problems.BodyTooLarge(MaxFormBytes);
         return Render(await handler.RemoveAsync(petitionId, token, ct).ConfigureAwait(false), petitionId, TokenPurpose.Remove, language);
     }
 

@@ -29,6 +29,11 @@ public static class Problems
         Create(StatusCodes.Status413PayloadTooLarge, "body_too_large", "The request is too large",
             $"A signature must be under {limit / 1024} KiB. Shorten the comment and try again.");
 
+    /// <summary>A form or admin body over its cap: the same code, without the signer's advice about comments.</summary>
+    public static IResult BodyTooLarge(int limit) =>
+        Create(StatusCodes.Status413PayloadTooLarge, "body_too_large", "The request is too large",
+            $"The request body must be under {limit / 1024} KiB.");
+
     public static IResult UnsupportedMediaType(string? contentType) =>
         Create(StatusCodes.Status415UnsupportedMediaType, "unsupported_media_type", "Unsupported content type",
             $"Send the signature as application/json or as a form (application/x-www-form-urlencoded or multipart/form-data), not {(string.IsNullOrEmpty(contentType) ? "an untyped body" : contentType)}.");

@@ -49,7 +49,7 @@ public sealed class PetitionEndpoints(PetitionHandlers handlers, ReceiptStore re
 
     public async Task<IResult> PutAsync(HttpRequest request, string petitionId, CancellationToken ct)
     {
-        if (request.ContentLength > MaxDefinitionBytes) return Problems.TooLarge(MaxDefinitionBytes);
+        if (request.ContentLength > MaxDefinitionBytes) return Problems.BodyTooLarge(MaxDefinitionBytes);
         if (request.ContentType is null || !request.ContentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
             return Problems.UnsupportedMediaType(request.ContentType);
         PetitionDefinition? definition;
@@ -57,7 +57,7 @@ public sealed class PetitionEndpoints(PetitionHandlers handlers, ReceiptStore re
         {
             // Bounded while read: a chunked body declares no length to check.
             await using var body = await BoundedBody.ReadAsync(request, MaxDefinitionBytes, ct).ConfigureAwait(false);
-            if (body is null) return Problems.TooLarge(MaxDefinitionBytes);
+            if (body is null) return Problems.BodyTooLarge(MaxDefinitionBytes);
             definition = await JsonSerializer.DeserializeAsync<PetitionDefinition>(body, Json.Options, ct).ConfigureAwait(false);
         }
         catch (JsonException e)

@@ -57,6 +57,11 @@ public sealed class SignatureEndpoints(SubmitSignatureHandler handler, PetitionS
                     return Problems.UnsupportedMediaType(request.ContentType);
             }
         }
+        catch (FieldTypeException e)
+        {
+            Cors.AllowPetitionOrigin(context, await petitions.GetAsync(petitionId, ct).ConfigureAwait(false));
+            return Problems.Malformed(e.Message, e.Field);
+        }
         catch (Exception e) when (e is InvalidDataException or IOException or InvalidOperationException or BadHttpRequestException or DecoderFallbackException)
         {
             // A form with too many fields, a broken multipart boundary, bytes that are not text: the sender's fault, a 400.

@@ -65,6 +65,7 @@ public static class SignatureJson
         Country = String(root, "country"),
         Comment = String(root, "comment"),
         OptIn = Bool(root, "optIn"),
+        Private = PrivateChoice(root),
         Website = Honeypot(root),
         CaptchaResponse = Captcha(root),
         Lang = Language(root),
@@ -85,6 +86,8 @@ public static class SignatureJson
             Country = address is { } a4 ? String(a4, "country") : null,
             Comment = String(root, "comments") ?? String(root, "comment"),
             OptIn = Bool(root, "optIn"),
+            // Top level, beside optIn: OSDI's person has no field for it, and it is a choice about this signature, not the person.
+            Private = PrivateChoice(root),
             Website = Honeypot(root),
             CaptchaResponse = Captcha(root),
             Lang = Language(root),
@@ -149,18 +152,47 @@ public static class SignatureJson
         };
     }
 
+    /// <summary>
+    /// Stricter than <see cref="Bool"/>: a value we cannot read as yes or no is refused, never taken as "no", since "no"
+    /// would send the name of someone who asked us not to.
+    /// </summary>
+    private static bool PrivateChoice(JsonElement root)
+    {
+        if (!root.TryGetProperty(FormValues.PrivateField, out var value)) return false;
+        return value.ValueKind switch
+        {
+            JsonValueKind.True => true,
+            JsonValueKind.False or JsonValueKind.Null => false,
+            JsonValueKind.String when FormValues.TryReadChoice(value.GetString(), out var choice) => choice,
+            _ => throw new FieldTypeException(FormValues.PrivateField, FormValues.PrivateInvalid),
+        };
+    }
+
     private static string Describe(JsonException e) =>
         e.LineNumber is { } line ? $"line {line + 1}, position {e.BytePositionInLine + 1}" : "it could not be read";
 
-    private sealed class FieldTypeException(string field, string message) : Exception(message)
-    {
-        public string Field { get; } = field;
-    }
+}
+
+/// <summary>A field whose value has the wrong type or cannot be read: a 400 naming the field.</summary>
+public sealed class FieldTypeException(string field, string message) : Exception(message)
+{
+    public string Field { get; } = field;
 }
 
 /// <summary>Reads the fields of a plain HTML form post, where a checkbox sends "on" or nothing.</summary>
 public static class FormValues
 {
+    public const string PrivateField = "private";
+    public const string PrivateInvalid = "'private' must be true or false (a checkbox sends \"on\").";
+
+    /// <summary>Yes or no as a form or a JSON string says it; false when the value is neither.</summary>
+    public static bool TryReadChoice(string? value, out bool choice)
+    {
+        choice = IsTrue(value);
+        return choice || string.IsNullOrEmpty(value) || value.Equals("off", StringComparison.OrdinalIgnoreCase)
+            || value.Equals("false", StringComparison.OrdinalIgnoreCase) || value == "0" || value.Equals("no", StringComparison.OrdinalIgnoreCase);
+    }
+
     public static bool IsTrue(string? value) =>
         value is not null && (value.Equals("on", StringComparison.OrdinalIgnoreCase) || value.Equals("true", StringComparison.OrdinalIgnoreCase)
             || value == "1" || value.Equals("yes", StringComparison.OrdinalIgnoreCase));
@@ -176,6 +208,7 @@ public static class FormValues
         Country = field("country"),
         Comment = field("comment"),
         OptIn = IsTrue(field("optIn")),
+        Private = TryReadChoice(field(PrivateField), out var isPrivate) ? isPrivate : throw new FieldTypeException(PrivateField, PrivateInvalid),
         Website = field("website"),
         CaptchaResponse = field("cf-turnstile-response") ?? field("h-captcha-response") ?? field("captchaResponse"),
         Lang = SignerLanguage.Normalize(field("lang")),

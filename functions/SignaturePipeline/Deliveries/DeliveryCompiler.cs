@@ -281,7 +281,9 @@ public sealed class DeliveryCompiler(
     {
         var folder = DeliveryFiles.FolderOf(record.PetitionId, record.TargetId, record.Week);
         var cover = new DeliveryCover(petition.Title, petition.Letter, record.Target, record.Week, record.RecordedAt, record.From, record.To,
-            record.Count, record.CumulativeCount, record.Breakdown, record.CumulativeBreakdown);
+            record.Count, record.CumulativeCount, record.Breakdown, record.CumulativeBreakdown)
+        { Unnamed = record.Unnamed, ListsNames = record.ListsNames };
+        long unnamed = 0;
         var highlights = new List<DeliveryHighlight>();
         DateTimeOffset? first = null, last = null;
         string signersSha256;
@@ -301,6 +303,12 @@ public sealed class DeliveryCompiler(
                 SignerList.WriteHeader(csv);
                 await foreach (var signer in feed.ReadAsync(record.PetitionId, record.FromTicks, record.ToTicks, record.TargetState, ct).ConfigureAwait(false))
                 {
+                    // Counted in the totals (the record's tallies), never listed: not in the CSV, the PDF, the hash or the highlights.
+                    if (signer.Private || !record.ListsNames)
+                    {
+                        unnamed++;
+                        continue;
+                    }
                     var fields = SignerList.Fields(signer);
                     SignerList.WriteRow(csv, fields);
                     hasher.Append(fields);
@@ -310,8 +318,8 @@ public sealed class DeliveryCompiler(
                     if (highlights.Count < MaxHighlights && signer.Comment.Length > 0) highlights.Add(DeliveryHighlight.From(signer));
                 }
                 // The window is closed and its rows never change, so this holds unless the index itself is damaged: then deliver nothing.
-                if (hasher.Count != record.Count - record.Erased)
-                    throw new InvalidOperationException($"The window of {record.PetitionId} to {record.TargetId} for {record.Week} holds {hasher.Count} signers; {record.Count} were recorded and {record.Erased} erased since.");
+                if (hasher.Count + unnamed != record.Count - record.Erased)
+                    throw new InvalidOperationException($"The window of {record.PetitionId} to {record.TargetId} for {record.Week} holds {hasher.Count + unnamed} signers; {record.Count} were recorded and {record.Erased} erased since.");
                 signersSha256 = hasher.HexDigest();
                 pdf.Finish(signersSha256, first, last);
                 csv.Flush();
@@ -321,9 +329,14 @@ public sealed class DeliveryCompiler(
         }
 
         var manifest = new DeliveryManifest(DeliveryManifest.CurrentSchema, petition.Id, petition.Title,
-            new ManifestTarget(record.TargetId, record.TargetKind.ToString().ToLowerInvariant(), record.TargetName, record.TargetState),
+            new ManifestTarget(record.TargetId, record.TargetKind.ToString().ToLowerInvariant(), record.TargetName, record.TargetState)
+            { Names = record.ListsNames ? null : "none" },
             record.Week, record.Count, record.CumulativeCount, record.From, record.To, first, last, signersSha256,
-            DeliveryManifest.CanonicalizationV1, [pdfFile, csvFile], record.RecordedAt) { Erased = record.Erased > 0 ? record.Erased : null }.Serialize();
+            DeliveryManifest.CanonicalizationV1, [pdfFile, csvFile], record.RecordedAt)
+        {
+            Erased = record.Erased > 0 ? record.Erased : null,
+            Unnamed = unnamed > 0 ? unnamed : null,
+        }.Serialize();
         var manifestBlob = await files.OpenWriteAsync(folder, DeliveryFiles.ManifestName, "application/json", ct).ConfigureAwait(false);
         await using (manifestBlob.ConfigureAwait(false))
             await manifestBlob.WriteAsync(System.Text.Encoding.UTF8.GetBytes(manifest), ct).ConfigureAwait(false);
@@ -392,7 +405,7 @@ public sealed class DeliveryCompiler(
         var folder = DeliveryFiles.FolderOf(compiled.PetitionId, compiled.TargetId, compiled.Week);
         var manifest = DeliveryManifest.Parse(compiled.Manifest) ?? throw new InvalidOperationException("A compiled delivery has no manifest.");
         var sizes = manifest.Files.ToDictionary(f => f.Name, f => f.Bytes, StringComparer.Ordinal);
-        var content = await ContentAsync(folder, sizes, ct).ConfigureAwait(false);
+        var content = await ContentAsync(folder, sizes, compiled.ListsNames, ct).ConfigureAwait(false);
         var highlights = JsonSerializer.Deserialize<List<DeliveryHighlight>>(compiled.Highlights ?? "[]", DeliveryManifest.Json) ?? [];
 
         if (claim.Current.TargetSentAt is null)
@@ -410,27 +423,30 @@ public sealed class DeliveryCompiler(
         }
     }
 
-    /// <summary>The files attached when they fit in one email (ACS takes 10 MB per request, Base64 included); links otherwise.</summary>
-    private async Task<DeliveryContent> ContentAsync(string folder, IReadOnlyDictionary<string, long> sizes, CancellationToken ct)
+    /// <summary>
+    /// The files attached when they fit in one email (ACS takes 10 MB per request, Base64 included); links otherwise. A target
+    /// that takes no names gets the PDF alone: its signers.csv holds the header and no one.
+    /// </summary>
+    private async Task<DeliveryContent> ContentAsync(string folder, IReadOnlyDictionary<string, long> sizes, bool listsNames, CancellationToken ct)
     {
         var pdfBytes = sizes.GetValueOrDefault(DeliveryFiles.PdfName);
-        var csvBytes = sizes.GetValueOrDefault(DeliveryFiles.CsvName);
+        var csvBytes = listsNames ? sizes.GetValueOrDefault(DeliveryFiles.CsvName) : 0;
         if (pdfBytes + csvBytes <= options.Value.MaxAttachmentBytes)
         {
-            EmailAttachment[] attachments =
-            [
+            var attachments = new List<EmailAttachment>
+            {
                 new(DeliveryFiles.PdfName, "application/pdf", await files.ReadAllAsync(folder, DeliveryFiles.PdfName, ct).ConfigureAwait(false)),
-                new(DeliveryFiles.CsvName, "text/csv; charset=utf-8", await files.ReadAllAsync(folder, DeliveryFiles.CsvName, ct).ConfigureAwait(false)),
-            ];
+            };
+            if (listsNames)
+                attachments.Add(new(DeliveryFiles.CsvName, "text/csv; charset=utf-8", await files.ReadAllAsync(folder, DeliveryFiles.CsvName, ct).ConfigureAwait(false)));
             return new DeliveryContent(attachments, [], null);
         }
         var now = clock.GetUtcNow();
         var expires = now.AddDays(options.Value.LinkValidityDays);
-        var links = await files.LinksAsync(folder, [DeliveryFiles.PdfName, DeliveryFiles.CsvName], now, expires, ct).ConfigureAwait(false);
+        var links = await files.LinksAsync(folder, listsNames ? [DeliveryFiles.PdfName, DeliveryFiles.CsvName] : [DeliveryFiles.PdfName], now, expires, ct).ConfigureAwait(false);
         return new DeliveryContent([],
-        [
-            ("The letter and the signers (PDF)", links[DeliveryFiles.PdfName], pdfBytes),
-            ("The same list for a spreadsheet (CSV)", links[DeliveryFiles.CsvName], csvBytes),
-        ], expires);
+            listsNames
+                ? [("The letter and the signers (PDF)", links[DeliveryFiles.PdfName], pdfBytes), ("The same list for a spreadsheet (CSV)", links[DeliveryFiles.CsvName], csvBytes)]
+                : [("The letter and the totals (PDF)", links[DeliveryFiles.PdfName], pdfBytes)], expires);
     }
 }

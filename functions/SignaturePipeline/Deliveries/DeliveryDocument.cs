@@ -17,7 +17,14 @@ public sealed record DeliveryCover(
     long Count,
     long CumulativeCount,
     IReadOnlyDictionary<string, long> Breakdown,
-    IReadOnlyDictionary<string, long> CumulativeBreakdown);
+    IReadOnlyDictionary<string, long> CumulativeBreakdown)
+{
+    /// <summary>Of <see cref="Count"/>, the signers who asked not to be named: in the totals, never in the list.</summary>
+    public long Unnamed { get; init; }
+
+    /// <summary>False for a target that takes the totals only: the document then has no signer list at all.</summary>
+    public bool ListsNames { get; init; } = true;
+}
 
 /// <summary>
 /// The delivery PDF, written page by page as signers arrive (SkiaSharp's PDF backend serializes each page when it ends, so
@@ -69,7 +76,7 @@ internal sealed class DeliveryDocument : IDisposable
         _document = SKDocument.CreatePdf(output, new SKDocumentPdfMetadata
         {
             Title = $"{cover.PetitionTitle} — delivery to {cover.Target.Name}, {cover.Week}",
-            Subject = $"{cover.Count:N0} signers of the petition “{cover.PetitionTitle}”",
+            Subject = $"{DeliveryWording.Signers(cover.Count)} of the petition “{cover.PetitionTitle}”",
             Author = "SignaturePipeline",
             Creator = "SignaturePipeline",
             Producer = "SignaturePipeline (SkiaSharp)",
@@ -158,10 +165,7 @@ internal sealed class DeliveryDocument : IDisposable
             _y += _letter.LineHeight * 0.6f;
         }
         _y += 8;
-        var since = _cover.CumulativeCount == _cover.Count
-            ? $"This delivery carries the names of all {N(_cover.Count)} people who have signed."
-            : $"This delivery carries the names of {N(_cover.Count)} people who signed since our last delivery; {N(_cover.CumulativeCount)} have signed in all.";
-        Paragraph(_letter, since + " Their names, towns and comments follow.", _ink);
+        Paragraph(_letter, DeliveryWording.Cover(_cover.Count, _cover.CumulativeCount, _cover.Unnamed, _cover.ListsNames), _ink);
         _y += 18;
         Line(_letter, "Respectfully,", _ink);
         Paragraph(_letter, "The signers of “" + _cover.PetitionTitle + "”", _ink);
@@ -175,8 +179,9 @@ internal sealed class DeliveryDocument : IDisposable
         Facts("Petition", _cover.PetitionTitle);
         Facts("Delivered to", Recipient);
         Facts("Week", _cover.Week);
-        Facts("This delivery", $"{N(_cover.Count)} signers");
-        Facts("Delivered to date", $"{N(_cover.CumulativeCount)} signers");
+        Facts("This delivery", DeliveryWording.SignersOfWhomUnnamed(_cover.Count, _cover.Unnamed));
+        Facts("Delivered to date", DeliveryWording.Signers(_cover.CumulativeCount));
+        if (!_cover.ListsNames) Facts("Names", "At the organizers' request, this delivery gives the totals only, no names.");
         Facts("Counted", (_cover.WindowFrom.UtcTicks == 0 ? "from the petition's start" : "from " + Moment(_cover.WindowFrom)) + " to " + Moment(_cover.WindowTo));
         if (Statewide) Facts("Who is included", $"Signers who gave an address in {UsStates.NameOf(_cover.Target.State!)}");
         _y += 16;
@@ -220,6 +225,7 @@ internal sealed class DeliveryDocument : IDisposable
         }
         _canvas!.DrawLine(Left, _y, Left + keyWidth + 2 * countWidth, _y, _rule);
         _y += 12;
+        if (!_cover.ListsNames) return;
         Paragraph(_small, "The list's SHA-256 fingerprint is on the last page and in manifest.json, which accompanies this document.", _muted);
 
         // The signer list starts on a page of its own.
@@ -247,7 +253,7 @@ internal sealed class DeliveryDocument : IDisposable
         {
             _listHeadingDone = true;
             Paragraph(_title, "Signers", _accent);
-            Paragraph(_small, $"{N(_cover.Count)} signers. The same list, in the same order, is in signers.csv.", _muted);
+            Paragraph(_small, DeliveryWording.ListNote(_cover.Count - _cover.Unnamed, _cover.Unnamed), _muted);
             _y += 6;
         }
         var height = _cellBold.LineHeight + 2 * CellPad;
@@ -314,6 +320,14 @@ internal sealed class DeliveryDocument : IDisposable
     /// <summary>Ends the list with a closing statement and the fingerprint, and closes the document.</summary>
     public void Finish(string signersSha256, DateTimeOffset? firstSignedAt, DateTimeOffset? lastSignedAt)
     {
+        if (!_cover.ListsNames)
+        {
+            Paragraph(_body, $"This delivery counts {DeliveryWording.Signers(_cover.Count)} of “{_cover.PetitionTitle}” for {Recipient} and, at the organizers' " +
+                "request, names none of them. Each person is counted once: a second signature with the same email address is not counted.", _ink);
+            EndPage();
+            _document.Close();
+            return;
+        }
         _canvas!.DrawLine(Left, _y, Right, _y, _rule);
         _inList = false;
         _y += 24;
@@ -321,7 +335,10 @@ internal sealed class DeliveryDocument : IDisposable
         Paragraph(_heading, "About this list", _accent);
         _y += 4;
         var span = firstSignedAt is { } first && lastSignedAt is { } last ? $" They signed between {Moment(first)} and {Moment(last)}." : "";
-        Paragraph(_body, $"This delivery lists {N(_signers)} signers of “{_cover.PetitionTitle}” for {Recipient}.{span} " +
+        var unnamed = _cover.Unnamed <= 0 ? ""
+            : _cover.Unnamed == 1 ? " One more signer asked not to be named: counted in the totals, not listed."
+            : $" {N(_cover.Unnamed)} more signers asked not to be named: counted in the totals, not listed.";
+        Paragraph(_body, $"This delivery lists {DeliveryWording.Signers(_signers)} of “{_cover.PetitionTitle}” for {Recipient}.{span}{unnamed} " +
             "Each person is counted once: a second signature with the same email address is not counted. No signer's email " +
             "address or IP address appears in this document.", _ink);
         _y += 8;

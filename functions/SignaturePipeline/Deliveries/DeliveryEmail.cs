@@ -32,17 +32,21 @@ public static class DeliveryEmail
         ? $"{t.Name}, Governor of {UsStates.NameOf(s)}"
         : t.Name;
 
-    private static string Opening(Petition petition, DeliveryRecord r) => r.CumulativeCount == r.Count
-        ? $"We are delivering to you the signatures of the {N(r.Count)} people who have signed the petition “{petition.Title}”."
-        : $"We are delivering to you the signatures of the {N(r.Count)} people who signed the petition “{petition.Title}” since our last delivery. {N(r.CumulativeCount)} people have signed it in all.";
+    private static string Opening(Petition petition, DeliveryRecord r)
+    {
+        var unnamed = DeliveryWording.Unnamed(r.Count, r.Unnamed, r.ListsNames);
+        return DeliveryWording.Opening(petition.Title, r.Count, r.CumulativeCount) + (unnamed.Length > 0 ? " " + unnamed : "");
+    }
 
-    private static string FilesText(DeliveryContent content) => content.Attachments.Count > 0
-        ? "Attached: delivery.pdf, the letter with every signer's name, town and comment, ready to print; and signers.csv, the same list for a spreadsheet."
+    private static string FilesText(DeliveryRecord r, DeliveryContent content) => content.Attachments.Count > 0
+        ? !r.ListsNames ? "Attached: delivery.pdf, the letter with the totals by state and by ZIP code area, ready to print."
+        : r.Unnamed > 0 ? "Attached: delivery.pdf, the letter with the name, town and comment of every signer who agreed to be named, ready to print; and signers.csv, the same list for a spreadsheet."
+        : "Attached: delivery.pdf, the letter with every signer's name, town and comment, ready to print; and signers.csv, the same list for a spreadsheet."
         : $"The files are too large for an email. Download them (the links work until {Day(content.LinksExpire!.Value)}):";
 
     public static OutgoingEmail ToTarget(Petition petition, DeliveryRecord r, IReadOnlyList<DeliveryHighlight> highlights, DeliveryContent content)
     {
-        var subject = $"Petition delivery: “{petition.Title}” — {N(r.Count)} signers";
+        var subject = $"Petition delivery: “{petition.Title}” — {DeliveryWording.SignersOfWhomUnnamed(r.Count, r.Unnamed)}";
         var text = new StringBuilder();
         text.Append("Dear ").Append(Recipient(r.Target)).Append(",\n\n");
         text.Append(Opening(petition, r)).Append("\n\n");
@@ -54,8 +58,8 @@ public static class DeliveryEmail
                 text.Append("  “").Append(h.Comment.Replace("\n", "\n   ", StringComparison.Ordinal)).Append("” — ").Append(h.Name).Append(", ").Append(h.Place).Append('\n');
             text.Append('\n');
         }
-        AppendFilesText(text, content);
-        text.Append("Fingerprint of the signer list (SHA-256): ").Append(r.SignersSha256).Append("\n\n");
+        AppendFilesText(text, r, content);
+        if (r.ListsNames) text.Append("Fingerprint of the signer list (SHA-256): ").Append(r.SignersSha256).Append("\n\n");
         text.Append("Sent on behalf of the petition's organizers.\n");
 
         var html = new StringBuilder();
@@ -73,19 +77,21 @@ public static class DeliveryEmail
                     .Append(E(h.Comment).Replace("\n", "<br>", StringComparison.Ordinal))
                     .Append("<br><small>— ").Append(E(h.Name)).Append(", ").Append(E(h.Place)).Append("</small></blockquote>");
         }
-        AppendFilesHtml(html, content);
-        html.Append("<p style=\"color:#666;font-size:12px\">Fingerprint of the signer list (SHA-256): <code>").Append(E(r.SignersSha256 ?? "")).Append("</code><br>");
+        AppendFilesHtml(html, r, content);
+        html.Append("<p style=\"color:#666;font-size:12px\">");
+        if (r.ListsNames) html.Append("Fingerprint of the signer list (SHA-256): <code>").Append(E(r.SignersSha256 ?? "")).Append("</code><br>");
         html.Append("Sent on behalf of the petition's organizers.</p></body></html>");
         return new OutgoingEmail([r.TargetEmail], subject, text.ToString(), html.ToString()) { Attachments = content.Attachments };
     }
 
     public static OutgoingEmail ToOrganizers(Petition petition, DeliveryRecord r, DeliveryContent content, EmailAttachment manifest)
     {
-        var subject = $"Delivered to {r.TargetName}: “{petition.Title}” — {N(r.Count)} signers ({r.Week})";
-        var summary = $"This week's delivery of “{petition.Title}” went to {Recipient(r.Target)} <{r.TargetEmail}>: {N(r.Count)} signers in this delivery, {N(r.CumulativeCount)} delivered in all.";
+        var subject = $"Delivered to {r.TargetName}: “{petition.Title}” — {DeliveryWording.SignersOfWhomUnnamed(r.Count, r.Unnamed)} ({r.Week})";
+        var summary = $"This week's delivery of “{petition.Title}” went to {Recipient(r.Target)} <{r.TargetEmail}>: {DeliveryWording.SignersOfWhomUnnamed(r.Count, r.Unnamed)} in this delivery, {N(r.CumulativeCount)} delivered in all."
+            + (r.ListsNames ? "" : " This target receives the totals only, no names.");
         var text = new StringBuilder();
         text.Append(summary).Append("\n\n");
-        AppendFilesText(text, content);
+        AppendFilesText(text, r, content);
         text.Append("manifest.json, attached, records the count, the signing times and the list's SHA-256 fingerprint (").Append(r.SignersSha256)
             .Append("), so you can show later that the list was not altered.\n\n");
         text.Append("You receive this because you organize this petition. Each week's delivery is sent once.\n");
@@ -93,7 +99,7 @@ public static class DeliveryEmail
         var html = new StringBuilder();
         HtmlStart(html, subject);
         html.Append("<p>").Append(E(summary)).Append("</p>");
-        AppendFilesHtml(html, content);
+        AppendFilesHtml(html, r, content);
         html.Append("<p><code>manifest.json</code>, attached, records the count, the signing times and the list's SHA-256 fingerprint (<code>")
             .Append(E(r.SignersSha256 ?? "")).Append("</code>), so you can show later that the list was not altered.</p>");
         html.Append("<p style=\"color:#666;font-size:12px\">You receive this because you organize this petition. Each week's delivery is sent once.</p></body></html>");
@@ -104,16 +110,16 @@ public static class DeliveryEmail
         html.Append("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>").Append(E(subject)).Append("</title></head>")
             .Append("<body style=\"font-family:Arial,Helvetica,sans-serif;color:#1b1b1b;max-width:640px\">");
 
-    private static void AppendFilesText(StringBuilder text, DeliveryContent content)
+    private static void AppendFilesText(StringBuilder text, DeliveryRecord r, DeliveryContent content)
     {
-        text.Append(FilesText(content)).Append('\n');
+        text.Append(FilesText(r, content)).Append('\n');
         foreach (var (label, link, bytes) in content.Links) text.Append("  ").Append(label).Append(" (").Append(Size(bytes)).Append("): ").Append(link.AbsoluteUri).Append('\n');
         text.Append('\n');
     }
 
-    private static void AppendFilesHtml(StringBuilder html, DeliveryContent content)
+    private static void AppendFilesHtml(StringBuilder html, DeliveryRecord r, DeliveryContent content)
     {
-        html.Append("<p>").Append(E(FilesText(content))).Append("</p>");
+        html.Append("<p>").Append(E(FilesText(r, content))).Append("</p>");
         if (content.Links.Count == 0) return;
         html.Append("<ul>");
         foreach (var (label, link, bytes) in content.Links)

@@ -4,7 +4,11 @@ using SignaturePipeline.Signatures;
 
 namespace SignaturePipeline.Deliveries;
 
-public sealed record ManifestTarget(string Id, string Kind, string Name, string? State);
+public sealed record ManifestTarget(string Id, string Kind, string Name, string? State)
+{
+    /// <summary>"none" for a target that receives the totals and no names; absent for the default, every signer who agreed to be named.</summary>
+    public string? Names { get; init; }
+}
 
 public sealed record ManifestFile(string Name, string Path, long Bytes, string Sha256);
 
@@ -38,11 +42,19 @@ public sealed record DeliveryManifest(
     /// </summary>
     public long? Erased { get; init; }
 
+    /// <summary>
+    /// Signers of <see cref="Count"/> counted but not listed: they asked not to be named, or the target takes no names
+    /// (<see cref="ManifestTarget.Names"/>). They are in the totals and in no file's list, so they have no record in the
+    /// <c>signers-v1</c> hash, which stays the hash of exactly the rows of signers.csv; absent when none.
+    /// </summary>
+    public long? Unnamed { get; init; }
+
     public const string CanonicalizationV1 =
         "signers-v1: SHA-256 over one record per signer, in the order of signers.csv. A record is the fields first name, " +
         "last name, city, state, ZIP code, comment, signed at (each exactly as in signers.csv after CSV unquoting, less the one " +
         "apostrophe put before a value that starts with = + - @ | % ' tab or CR), each written as a netstring " +
-        "'{length in UTF-8 bytes}:{UTF-8 bytes},', and the record ends with a line feed.";
+        "'{length in UTF-8 bytes}:{UTF-8 bytes},', and the record ends with a line feed. Signers counted but not named " +
+        "(see unnamed) are not in signers.csv and have no record.";
 
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {

@@ -43,7 +43,16 @@ public sealed record DeliveryRecord(
     string? LastError,
     ETag ETag) : ILeasedRecord<DeliveryRecord>
 {
-    public PetitionTarget Target => new(TargetKind, TargetName, TargetEmail, TargetState);
+    public PetitionTarget Target => new(TargetKind, TargetName, TargetEmail, TargetState) { Names = TargetNames };
+
+    /// <summary>Whether the target takes a list of names, as it was when the delivery was recorded.</summary>
+    public TargetNames TargetNames { get; init; }
+
+    /// <summary>Of <see cref="Count"/>, the signers who asked not to be named: counted in the totals, listed nowhere.</summary>
+    public long Unnamed { get; init; }
+
+    /// <summary>Whether the files and emails carry a signer list at all.</summary>
+    public bool ListsNames => TargetNames == TargetNames.All;
 
     /// <summary>
     /// Signers of this window erased since it was recorded: its files list <see cref="Count"/> minus these. The counts stay
@@ -127,7 +136,8 @@ public sealed class DeliveryStore(TableServiceClient tables)
         foreach (var (key, n) in tally.Breakdown) cumulative[key] = cumulative.GetValueOrDefault(key) + n;
         var record = new DeliveryRecord(petitionId, target.Id, week, target.Kind, target.Name, target.Email, target.State,
             cursor?.WatermarkTicks ?? 0, toTicks, tally.Count, (cursor?.CumulativeCount ?? 0) + tally.Count, tally.Breakdown, cumulative,
-            DeliveryState.Recorded, now, null, null, null, null, null, null, null, 0, 0, null, default);
+            DeliveryState.Recorded, now, null, null, null, null, null, null, null, 0, 0, null, default)
+        { TargetNames = target.Names, Unnamed = tally.Unnamed };
         var cursorRow = new TableEntity(petitionId, CursorKeyOf(target.Id))
         {
             ["WatermarkTicks"] = toTicks,
@@ -214,6 +224,8 @@ public sealed class DeliveryStore(TableServiceClient tables)
         ["KeyGeneration"] = r.KeyGeneration,
         ["LastError"] = r.LastError,
         ["Erased"] = r.Erased,
+        ["TargetNames"] = r.TargetNames.ToString(),
+        ["Unnamed"] = r.Unnamed,
     };
 
     private static DeliveryRecord FromEntity(TableEntity e) => new(
@@ -245,6 +257,8 @@ public sealed class DeliveryStore(TableServiceClient tables)
         e.ETag)
     {
         Erased = e.GetInt64("Erased") ?? 0,
+        TargetNames = Enum.TryParse<TargetNames>(e.GetString("TargetNames"), out var names) ? names : TargetNames.All,
+        Unnamed = e.GetInt64("Unnamed") ?? 0,
     };
 }
 

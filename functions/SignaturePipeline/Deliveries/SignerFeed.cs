@@ -5,8 +5,14 @@ using SignaturePipeline.Signatures;
 
 namespace SignaturePipeline.Deliveries;
 
-/// <summary>How many signers a window holds, and how they spread over the breakdown keys (states, or one state's ZIP3s).</summary>
-public sealed record WindowTally(long Count, IReadOnlyDictionary<string, long> Breakdown);
+/// <summary>
+/// How many signers a window holds, and how they spread over the breakdown keys (states, or one state's ZIP3s).
+/// <see cref="Unnamed"/> of them asked not to be named: counted in both, listed nowhere.
+/// </summary>
+public sealed record WindowTally(long Count, IReadOnlyDictionary<string, long> Breakdown)
+{
+    public long Unnamed { get; init; }
+}
 
 /// <summary>
 /// Reads a petition's delivery index (<see cref="SignatureStore.ReadIndexAsync"/>) for a window of commit times:
@@ -26,20 +32,21 @@ public sealed class SignerFeed(SignatureStore signatures, IOptions<DeliveryOptio
     /// <summary>Counts from each index row's tally alone (a few hundred bytes a row): decides "nothing new" and fills the totals page.</summary>
     public async Task<WindowTally> TallyAsync(string petitionId, long fromTicks, long toTicks, string? state, CancellationToken ct)
     {
-        long count = 0;
+        long count = 0, unnamed = 0;
         var breakdown = new Dictionary<string, long>(StringComparer.Ordinal);
         for (var shard = 0; shard < signatures.ShardCount; shard++)
         {
             await foreach (var page in signatures.ReadIndexAsync(petitionId, shard, fromTicks, toTicks, 1000, tallyOnly: true, ct).ConfigureAwait(false))
-                foreach (var (s, zip3, n) in page.SelectMany(row => row.Tally))
+                foreach (var (s, zip3, n, m) in page.SelectMany(row => row.Tally))
                 {
                     if (state is not null && s != state) continue;
                     count += n;
+                    unnamed += m;
                     var key = BreakdownKey(state is not null, s, zip3);
                     breakdown[key] = breakdown.GetValueOrDefault(key) + n;
                 }
         }
-        return new WindowTally(count, breakdown);
+        return new WindowTally(count, breakdown) { Unnamed = unnamed };
     }
 
     /// <summary>

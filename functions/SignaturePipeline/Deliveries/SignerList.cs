@@ -16,6 +16,10 @@ namespace SignaturePipeline.Deliveries;
 /// that starts with <c>= + - @ | % '</c>, a tab or a carriage return (see <see cref="Unescape"/>). "Signed at" is the CSV's
 /// text: UTC, <c>yyyy-MM-ddTHH:mm:ssZ</c>. A missing city or comment is the empty field <c>0:,</c>.
 /// Anyone can recompute it from <c>signers.csv</c> alone, in any language, and no value can be confused with a separator.</para>
+/// <para>Signers who asked not to be named (and every signer of a target that takes no names) have no record: they are not in
+/// <c>signers.csv</c>, so a record of them could not be recomputed, and a record of their state, ZIP and time alone would
+/// put them back in a list. They are counted in the manifest's <c>count</c> and given as its <c>unnamed</c>; an empty list
+/// hashes to the SHA-256 of no bytes.</para>
 /// </summary>
 public static class SignerList
 {

@@ -57,6 +57,7 @@ public sealed class SubmitSignatureHandler(
             Country = valid.Country,
             Comment = valid.Comment,
             OptIn = valid.OptIn,
+            Private = valid.Private,
             Lang = SignerLanguage.Normalize(input.Lang),
         };
         // Rate limits count only what would otherwise be accepted; a honeypot or captcha verdict outranks them.

@@ -8,6 +8,10 @@ public enum PetitionStatus { Open, Closed, Won }
 [JsonConverter(typeof(JsonStringEnumConverter<TargetKind>))]
 public enum TargetKind { Governor, President, Custom }
 
+/// <summary>What a target's deliveries name: every signer but those who asked not to be named (the default), or nobody.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<TargetNames>))]
+public enum TargetNames { All, None }
+
 /// <summary>
 /// Who a petition is addressed to. A governor receives only signers from <see cref="State"/>;
 /// the President receives everyone; a custom target receives everyone, or one state when <see cref="State"/> is set.
@@ -21,6 +25,12 @@ public sealed record PetitionTarget(TargetKind Kind, string Name, string Email, 
         TargetKind.President => "president",
         _ => "custom-" + PetitionIds.Slugify(Name) + (State is null ? "" : "-" + State.ToLowerInvariant()),
     };
+
+    /// <summary>
+    /// <see cref="TargetNames.None"/>: the target receives the letter and the totals (by state, by ZIP area), never a list
+    /// of signers. Not part of <see cref="Id"/>: changing it does not make a new target.
+    /// </summary>
+    public TargetNames Names { get; init; }
 }
 
 public sealed record Petition

@@ -18,7 +18,8 @@ public sealed record PetitionDefinition
     /// <summary>Email confirmation before counting. Left out: true for a new petition, unchanged for an existing one.</summary>
     public bool? RequireConfirmation { get; init; }
 
-    public sealed record TargetDefinition(string? Kind, string? Name, string? Email, string? State);
+    /// <summary><paramref name="Names"/>: "all" (the default: every signer but those who asked not to be named) or "none".</summary>
+    public sealed record TargetDefinition(string? Kind, string? Name, string? Email, string? State, string? Names = null);
 
     public const int MaxTitleLength = 200;
     public const int MaxLetterLength = 20_000;
@@ -126,7 +127,13 @@ public sealed record PetitionDefinition
         }
         if (kind == TargetKind.Governor && state is null && ok) { errors.Add(new(field + ".state", "target_state_required", "A governor target needs the state they govern.")); ok = false; }
         if (kind == TargetKind.President && state is not null) { errors.Add(new(field + ".state", "target_state_not_allowed", "The President receives every signer; leave the state empty.")); ok = false; }
-        return ok ? new PetitionTarget(kind, name, email, state) : null;
+        var names = TargetNames.All;
+        if (definition.Names is not null && !(Enum.TryParse(definition.Names, ignoreCase: true, out names) && Enum.IsDefined(names) && !definition.Names.Any(char.IsDigit)))
+        {
+            errors.Add(new(field + ".names", "target_names_invalid", "A target's names must be \"all\" (every signer who agreed to be named) or \"none\" (the totals only)."));
+            ok = false;
+        }
+        return ok ? new PetitionTarget(kind, name, email, state) { Names = names } : null;
     }
 
     private static string Truncate(string? value) => value is null ? "" : value.Length > 60 ? value[..60] + "…" : value;

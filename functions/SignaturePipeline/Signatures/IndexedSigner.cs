@@ -9,9 +9,21 @@ namespace SignaturePipeline.Signatures;
 /// A counted signer as a delivery shows them: what a petition's target may see, and nothing else. No email address,
 /// no receipt, no opt-in: the index row that holds these is the only thing a delivery reads, so none can leak into one.
 /// Values are the stored, normalized ones; a missing city or comment is the empty string.
+/// <para>A signer who asked not to be named (<see cref="Private"/>) is listed with state, ZIP and signing time only: the
+/// index never holds their name, city or comment, so no delivery can put them in a file or an email. They still count in
+/// the totals and in the state and ZIP-area tables.</para>
 /// </summary>
 public sealed record IndexedSigner(string FirstName, string LastName, string City, string State, string PostalCode, string Comment, DateTimeOffset SignedAt)
 {
+    public bool Private { get; init; }
+
+    /// <summary>A private signer as the index lists them: no name, no city, no comment.</summary>
+    public static IndexedSigner Unnamed(string state, string postalCode, DateTimeOffset signedAt) =>
+        new("", "", "", state, postalCode, "", signedAt.ToUniversalTime()) { Private = true };
+
+    /// <summary>The 8th element of a private signer's array in the index row's JSON.</summary>
+    private const string PrivateMark = "private";
+
     public const string CountedAtProperty = "CountedAt";
     public const string CountProperty = "Count";
     public const string TallyProperty = "Tally";
@@ -21,8 +33,9 @@ public sealed record IndexedSigner(string FirstName, string LastName, string Cit
     // Azure caps a string property at 64 KiB (32K UTF-16 code units); an index row of 98 signers with long comments needs several.
     private const int MaxChunkChars = 30_000;
 
-    public static IndexedSigner From(ValidSignature s, DateTimeOffset signedAt) =>
-        new(s.FirstName, s.LastName, s.City ?? "", s.State, s.PostalCode, s.Comment ?? "", signedAt.ToUniversalTime());
+    public static IndexedSigner From(ValidSignature s, DateTimeOffset signedAt) => s.Private
+        ? Unnamed(s.State, s.PostalCode, signedAt)
+        : new(s.FirstName, s.LastName, s.City ?? "", s.State, s.PostalCode, s.Comment ?? "", signedAt.ToUniversalTime());
 
     /// <summary>The first three digits of the ZIP code: the USPS sectional centre, a region a governor's office recognizes.</summary>
     public string Zip3 => PostalCode.Length >= 3 ? PostalCode[..3] : PostalCode;
@@ -49,16 +62,18 @@ public sealed record IndexedSigner(string FirstName, string LastName, string Cit
     }
 
     /// <summary>
-    /// <c>{state}{zip3}={count}</c> per group, joined by <c>;</c>, in ordinal order: e.g. <c>CA941=2;NY100=3</c>. Lets a delivery
+    /// <c>{state}{zip3}={count}</c> per group, joined by <c>;</c>, in ordinal order: e.g. <c>CA941=2;NY100=3</c>; a group with
+    /// private signers adds how many after a slash (<c>NY100=3/1</c>: three, one of whom asked not to be named). Lets a delivery
     /// count its signers, by state or by ZIP3, from a few hundred bytes per row before it reads a single name.
     /// </summary>
     private static string Tally(IEnumerable<IndexedSigner> signers) => string.Join(';',
         signers.GroupBy(s => s.State + s.Zip3, StringComparer.Ordinal)
             .OrderBy(g => g.Key, StringComparer.Ordinal)
-            .Select(g => g.Key + "=" + g.Count().ToString(CultureInfo.InvariantCulture)));
+            .Select(g => g.Key + "=" + g.Count().ToString(CultureInfo.InvariantCulture)
+                + (g.Count(s => s.Private) is > 0 and var unnamed ? "/" + unnamed.ToString(CultureInfo.InvariantCulture) : "")));
 
-    /// <summary>The tally of an index row: (state, ZIP3, count) per group.</summary>
-    public static IEnumerable<(string State, string Zip3, int Count)> ReadTally(TableEntity indexRow)
+    /// <summary>The tally of an index row: (state, ZIP3, count, of whom private) per group.</summary>
+    public static IEnumerable<(string State, string Zip3, int Count, int Unnamed)> ReadTally(TableEntity indexRow)
     {
         var tally = indexRow.GetString(TallyProperty);
         if (string.IsNullOrEmpty(tally)) yield break;
@@ -67,7 +82,11 @@ public sealed record IndexedSigner(string FirstName, string LastName, string Cit
             var eq = part.IndexOf('=', StringComparison.Ordinal);
             if (eq < 2) continue;
             var key = part[..eq];
-            yield return (key[..2], key[2..], int.Parse(part.AsSpan(eq + 1), CultureInfo.InvariantCulture));
+            var counts = part.AsSpan(eq + 1);
+            var slash = counts.IndexOf('/');
+            yield return slash < 0
+                ? (key[..2], key[2..], int.Parse(counts, CultureInfo.InvariantCulture), 0)
+                : (key[..2], key[2..], int.Parse(counts[..slash], CultureInfo.InvariantCulture), int.Parse(counts[(slash + 1)..], CultureInfo.InvariantCulture));
         }
     }
 
@@ -82,12 +101,15 @@ public sealed record IndexedSigner(string FirstName, string LastName, string Cit
         {
             if (r.Length < 7) throw new FormatException($"Index row {indexRow.RowKey} holds a signer with {r.Length} fields.");
             list.Add(new IndexedSigner(r[0] ?? "", r[1] ?? "", r[2] ?? "", r[3] ?? "", r[4] ?? "", r[5] ?? "",
-                DateTimeOffset.Parse(r[6] ?? "", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal)));
+                DateTimeOffset.Parse(r[6] ?? "", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal))
+            {
+                Private = r.Length > 7 && r[7] == PrivateMark,
+            });
         }
         return list;
     }
 
-    /// <summary>An array per signer: [first, last, city, state, ZIP, comment, signed at (ISO 8601, UTC)].</summary>
+    /// <summary>An array per signer: [first, last, city, state, ZIP, comment, signed at (ISO 8601, UTC)], and "private" after them for a private signer (whose name, city and comment are empty).</summary>
     private static string Serialize(List<IndexedSigner> signers)
     {
         using var buffer = new MemoryStream();
@@ -106,6 +128,7 @@ public sealed record IndexedSigner(string FirstName, string LastName, string Cit
                 json.WriteStringValue(s.PostalCode);
                 json.WriteStringValue(s.Comment);
                 json.WriteStringValue(s.SignedAt.UtcDateTime.ToString("O", CultureInfo.InvariantCulture));
+                if (s.Private) json.WriteStringValue(PrivateMark);
                 json.WriteEndArray();
             }
             json.WriteEndArray();

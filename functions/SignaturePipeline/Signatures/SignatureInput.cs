@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace SignaturePipeline.Signatures;
 
 /// <summary>What a signer submitted, before any rule ran. Every field may be missing or hostile.</summary>
@@ -12,6 +14,13 @@ public sealed record SignatureInput
     public string? Country { get; init; }
     public string? Comment { get; init; }
     public bool OptIn { get; init; }
+
+    /// <summary>
+    /// Count the signature, but never send the signer's name, city or comment to a target (<c>private</c>). Left out of a
+    /// queue message when false, so messages stay as small as before and older ones read as not private.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool Private { get; init; }
 
     /// <summary>The form's hidden honeypot field. People never see it; a bot that fills it is held out of the count.</summary>
     public string? Website { get; init; }
@@ -37,4 +46,5 @@ public sealed record ValidSignature(
     string? City,
     string Country,
     string? Comment,
-    bool OptIn);
+    bool OptIn,
+    bool Private = false);

@@ -21,6 +21,8 @@ internal static class SignatureColumns
     public const string Country = "Country";
     public const string Comment = "Comment";
     public const string OptIn = "OptIn";
+    /// <summary>True when the signer asked to be counted but not named to a target; absent otherwise.</summary>
+    public const string Private = "Private";
     public const string SignedAt = "SignedAt";
     public const string Status = "Status";
     public const string Flag = "Flag";
@@ -62,6 +64,7 @@ public sealed record SignatureRow(string PetitionId, int Shard, TableEntity Enti
     public string? City => Entity.GetString(SignatureColumns.City);
     public string? Comment => Entity.GetString(SignatureColumns.Comment);
     public bool OptIn => Entity.GetBoolean(SignatureColumns.OptIn) ?? false;
+    public bool Private => Entity.GetBoolean(SignatureColumns.Private) ?? false;
     public DateTimeOffset? SignedAt => Entity.GetDateTimeOffset(SignatureColumns.SignedAt);
     public string? Flag => Entity.GetString(SignatureColumns.Flag);
     public string? IpHash => Entity.GetString(SignatureColumns.IpHash);
@@ -94,6 +97,7 @@ public sealed record SignatureRow(string PetitionId, int Shard, TableEntity Enti
     }
 
     /// <summary>The signer as the delivery index lists them, counted at <paramref name="countedAt"/>.</summary>
-    internal IndexedSigner ToIndexedSigner(DateTimeOffset countedAt) =>
-        new(FirstName ?? "", LastName ?? "", City ?? "", State ?? "", PostalCode ?? "", Comment ?? "", (SignedAt ?? countedAt).ToUniversalTime());
+    internal IndexedSigner ToIndexedSigner(DateTimeOffset countedAt) => Private
+        ? IndexedSigner.Unnamed(State ?? "", PostalCode ?? "", (SignedAt ?? countedAt).ToUniversalTime())
+        : new(FirstName ?? "", LastName ?? "", City ?? "", State ?? "", PostalCode ?? "", Comment ?? "", (SignedAt ?? countedAt).ToUniversalTime());
 }

@@ -63,7 +63,7 @@ public static partial class SignatureRules
 
         signature = errors.Count == 0
             ? new ValidSignature(first!, last!, email, canonical, zip, stateCode, city.Length == 0 ? null : city,
-                country!, comment.Length == 0 ? null : comment, input.OptIn)
+                country!, comment.Length == 0 ? null : comment, input.OptIn, input.Private)
             : null;
         return errors;
     }

@@ -194,6 +194,8 @@ public sealed partial class SignatureStore
             [SignatureColumns.Country] = s.Country,
             [SignatureColumns.Comment] = s.Comment,
             [SignatureColumns.OptIn] = s.OptIn,
+            // Only when chosen: a column every other row would carry as false costs bytes on every signature.
+            [SignatureColumns.Private] = s.Private ? true : null,
             [SignatureColumns.SignedAt] = p.SignedAt,
             [SignatureColumns.Status] = StatusName(p.Status),
             [SignatureColumns.Flag] = p.Flag,

@@ -7,8 +7,8 @@ namespace SignaturePipeline.Signatures;
 /// <summary>One delivery index row, as a delivery reads it: its tally, and on demand its signers.</summary>
 public sealed class DeliveryIndexRow(TableEntity entity)
 {
-    /// <summary>(state, ZIP3, count) per group: counts the row's signers without parsing a single name.</summary>
-    public IEnumerable<(string State, string Zip3, int Count)> Tally => IndexedSigner.ReadTally(entity);
+    /// <summary>(state, ZIP3, count, of whom private) per group: counts the row's signers without parsing a single name.</summary>
+    public IEnumerable<(string State, string Zip3, int Count, int Unnamed)> Tally => IndexedSigner.ReadTally(entity);
 
     /// <summary>The row's signers, in the order they were committed.</summary>
     public IReadOnlyList<IndexedSigner> ReadSigners() => IndexedSigner.ReadSigners(entity);
@@ -17,7 +17,7 @@ public sealed class DeliveryIndexRow(TableEntity entity)
 /// <summary>
 /// RowKey <c>t_{countedAtTicks:D19}_{hash}</c>: the delivery index, one row per committed transaction, written in that
 /// same transaction. It lists the transaction's signers in commit order (<see cref="IndexedSigner"/>: name, city, state, ZIP,
-/// comment, signing time; never the email), with <c>CountedAt</c>, <c>Count</c> and a <c>Tally</c> of signers per state and
+/// comment, signing time; never the email; a private signer with state, ZIP and time only), with <c>CountedAt</c>, <c>Count</c> and a <c>Tally</c> of signers per state and
 /// ZIP3. The ticks are the commit time, so a RowKey range is a time window read in order; the hash is the first signer's
 /// <c>s_</c> key, which can be committed only once, so two index rows never share a key.
 /// <para>Why one index row per transaction and not one per signature: the signature rows are keyed by HMAC, so "signed since
@@ -46,12 +46,20 @@ public sealed partial class SignatureStore
         IndexedSigner.ToIndexEntity(partitionKey, IndexRowKeyOf(countedAt, counted[0].RowKey), countedAt,
             counted.Select(p => IndexedSigner.From(p.Signature, p.SignedAt)));
 
-    /// <summary>The index row's signers without the one <paramref name="row"/> describes; null when it is not listed there.</summary>
+    /// <summary>
+    /// The index row's signers without the one <paramref name="row"/> describes; null when it is not listed there. A private
+    /// signer is listed without a name, so it is found by its state, ZIP and signing time: any entry that matches is
+    /// indistinguishable from theirs.
+    /// </summary>
     private static List<IndexedSigner>? WithoutSigner(TableEntity indexRow, SignatureRow row)
     {
         var signers = IndexedSigner.ReadSigners(indexRow).ToList();
-        var at = signers.FindIndex(s => s.FirstName == (row.FirstName ?? "") && s.LastName == (row.LastName ?? "")
-            && s.PostalCode == (row.PostalCode ?? "") && s.State == (row.State ?? "") && s.Comment == (row.Comment ?? ""));
+        var listed = row.ToIndexedSigner(indexRow.GetDateTimeOffset(IndexedSigner.CountedAtProperty) ?? default);
+        var at = row.Private
+            ? signers.FindIndex(s => s == listed)
+            : signers.FindIndex(s => !s.Private && s.FirstName == listed.FirstName && s.LastName == listed.LastName
+                && s.PostalCode == listed.PostalCode && s.State == listed.State && s.Comment == listed.Comment);
+        if (at < 0 && row.Private) at = signers.FindIndex(s => s.Private && s.PostalCode == listed.PostalCode && s.State == listed.State);
         if (at < 0) return null;
         signers.RemoveAt(at);
         return signers;

@@ -96,12 +96,14 @@ public sealed partial class SignatureStore
 {
     /// <summary>
     /// The columns that name or reach a person. A tombstone or an anonymised row keeps none of them. The language is
-    /// among them: with a name or a ZIP code it can hint at national origin, and only the signer's emails need it.
+    /// among them: with a name or a ZIP code it can hint at national origin, and only the signer's emails need it. So is
+    /// the choice not to be named: it says who felt at risk.
     /// </summary>
     public static readonly IReadOnlyList<string> PersonalProperties =
     [
         SignatureColumns.FirstName, SignatureColumns.LastName, SignatureColumns.Email, SignatureColumns.PostalCode, SignatureColumns.City,
         SignatureColumns.Country, SignatureColumns.Comment, SignatureColumns.OptIn, SignatureColumns.IpHash, SignatureColumns.Lang,
+        SignatureColumns.Private,
     ];
 
     public static string StatusName(SignatureRowStatus status) => status.ToString().ToLowerInvariant();

@@ -65,7 +65,7 @@ public sealed class SignerListTests
         Assert.True(row.ContainsKey(IndexedSigner.SignersProperty + "1"));
         Assert.All(row.Select(kv => kv.Value).OfType<string>(), v => Assert.True(v.Length <= 32_000));
         Assert.Equal(signers, IndexedSigner.ReadSigners(row));
-        Assert.Equal([("CA", "941", 33), ("NY", "122", 65)], IndexedSigner.ReadTally(row).ToList());
+        Assert.Equal([("CA", "941", 33, 0), ("NY", "122", 65, 0)], IndexedSigner.ReadTally(row).ToList());
     }
 
     [Fact]

@@ -25,6 +25,8 @@
       firstName: 'First name', lastName: 'Last name', email: 'Email', postalCode: 'ZIP code',
       state: 'State', choose: 'Choose\u2026', city: 'City', comment: 'Comment', optional: 'optional',
       optIn: 'Email me updates about this campaign',
+      private: 'Count my signature, but don\u2019t send my name to the target',
+      privateChosen: 'As you asked, your name, city and comment will not be sent to the target.',
       honeypot: 'Leave this field empty',
       submit: 'Sign the petition', sending: 'Sending\u2026', counting: 'Counting your signature\u2026',
       counted: 'Thank you, you are supporter #{n}',
@@ -51,6 +53,8 @@
       firstName: 'Nombre', lastName: 'Apellido', email: 'Correo electr\u00F3nico', postalCode: 'C\u00F3digo postal (ZIP)',
       state: 'Estado', choose: 'Elige\u2026', city: 'Ciudad', comment: 'Comentario', optional: 'opcional',
       optIn: 'Quiero recibir novedades de esta campa\u00F1a por correo',
+      private: 'Cuenten mi firma, pero no env\u00EDen mi nombre al destinatario',
+      privateChosen: 'Como pediste, tu nombre, tu ciudad y tu comentario no se enviar\u00E1n al destinatario.',
       honeypot: 'Deja este campo vac\u00EDo',
       submit: 'Firmar la petici\u00F3n', sending: 'Enviando\u2026', counting: 'Contando tu firma\u2026',
       counted: 'Gracias, eres la persona firmante n.\u00BA {n}',
@@ -183,6 +187,7 @@
   var state = h('select', { autocomplete: 'address-level1' }, [h('option', { value: '' }, [t.choose])]);
   STATES.forEach(function (s) { state.append(h('option', { value: s[0] }, [s[1]])); });
   var optIn = h('input', { type: 'checkbox', id: 'f-optIn', name: 'optIn' });
+  var priv = h('input', { type: 'checkbox', id: 'f-private', name: 'private' });
   var honeypot = h('input', { type: 'text', id: 'f-website', name: 'website', tabindex: '-1', autocomplete: 'off' });
   var message = h('p', { class: 'msg', role: 'alert', 'aria-live': 'assertive' });
   var button = h('button', { type: 'submit' }, [t.submit]);
@@ -200,6 +205,7 @@
     field('comment', h('textarea', { rows: '3', maxlength: '1000' }), true),
     h('div', { class: 'hp', 'aria-hidden': 'true' }, [h('label', { for: 'f-website' }, [t.honeypot]), honeypot]),
     h('label', { class: 'check', for: 'f-optIn' }, [optIn, h('span', {}, [t.optIn])]),
+    h('label', { class: 'check', for: 'f-private' }, [priv, h('span', {}, [t.private])]),
     message,
     button
   ]);
@@ -263,6 +269,10 @@
     message.textContent = [summary || (shown === 1 ? t.oneError : shown > 1 ? fmt(t.errors, { n: shown }) : '')].concat(loose).join(' ');
     (first || button).focus();
   }
+  // Where the signature counts or may, the signer sees their choice not to be named kept; a duplicate's earlier one made none.
+  function kept(heading) {
+    return priv.checked ? h('div', {}, [heading, h('p', {}, [t.privateChosen])]) : heading;
+  }
   function finish(content, focus) {
     done.textContent = '';
     done.append(content);
@@ -285,7 +295,7 @@
     clearErrors();
     setBusy(true, t.sending);
     // The language travels with the signature, so the confirmation email and its pages match the widget.
-    var body = { optIn: optIn.checked, website: honeypot.value, lang: lang };
+    var body = { optIn: optIn.checked, private: priv.checked, website: honeypot.value, lang: lang };
     ['firstName', 'lastName', 'email', 'postalCode', 'state', 'city', 'comment'].forEach(function (k) { body[k] = inputs[k].value; });
     var retried = false;
     var url = new URL('petitions/' + encodeURIComponent(petitionId) + '/signatures', api);
@@ -332,11 +342,11 @@
     setBusy(false);
     status.textContent = '';
     if (receipt.status === 'counted') {
-      finish(h('h3', {}, [fmt(t.counted, { n: number.format(receipt.supporterNumber) })]));
+      finish(kept(h('h3', {}, [fmt(t.counted, { n: number.format(receipt.supporterNumber) })])));
       load(receipt.supporterNumber || 1);
     } else if (receipt.status === 'duplicate' && retried) {
       // After a retry the "earlier" signature is most likely this signer's own first attempt.
-      finish(h('h3', {}, [t.countedAgain]));
+      finish(kept(h('h3', {}, [t.countedAgain])));
     } else if (receipt.status === 'duplicate') {
       finish(h('div', {}, [h('h3', {}, [t.duplicate]), h('p', {}, [t.duplicateText])]));
     } else if (receipt.status === 'rejected') {
@@ -345,7 +355,7 @@
       message.textContent = t.poisoned;
       button.focus();
     } else {
-      finish(h('h3', {}, [t.counting2]));
+      finish(kept(h('h3', {}, [t.counting2])));
     }
   }
 

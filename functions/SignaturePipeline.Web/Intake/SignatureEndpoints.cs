@@ -81,7 +81,7 @@ public sealed class SignatureEndpoints(SubmitSignatureHandler handler, PetitionS
         var language = wantsHtml ? PageLanguage.Of(request, postedLang) : PageLanguage.Default;
         return result switch
         {
-            SubmitResult.Accepted accepted when wantsHtml => new SeeOther(ThankYouUrl(request, accepted, language)),
+            SubmitResult.Accepted accepted when wantsHtml => new SeeOther(ThankYouUrl(request, accepted, language, input.Private)),
             SubmitResult.Accepted accepted => Accepted(request, accepted.ReceiptId),
             // The count is left off the re-rendered form: reading the counters on a failed post is not worth it.
             SubmitResult.Invalid { Petition: { } petition } invalid when wantsHtml =>
@@ -112,12 +112,13 @@ public sealed class SignatureEndpoints(SubmitSignatureHandler handler, PetitionS
 
     /// <summary>
     /// The language goes along to an organizer's own thank-you page as well: one page for both languages can then
-    /// answer in the one the signer used.
+    /// answer in the one the signer used. So does the choice not to be named (<c>private=1</c>), which the page repeats.
     /// </summary>
-    private string ThankYouUrl(HttpRequest request, SubmitResult.Accepted accepted, PageLanguage language)
+    private string ThankYouUrl(HttpRequest request, SubmitResult.Accepted accepted, PageLanguage language, bool isPrivate)
     {
         var target = accepted.Petition.ThankYouUrl ?? $"{BaseUrl(request)}/petitions/{accepted.Petition.Id}/thanks";
         var url = QueryHelpers.AddQueryString(target, "receipt", accepted.ReceiptId);
+        if (isPrivate) url = QueryHelpers.AddQueryString(url, ThankYouPage.PrivateParameter, "1");
         return language.Carried is { } lang ? QueryHelpers.AddQueryString(url, "lang", lang) : url;
     }
 

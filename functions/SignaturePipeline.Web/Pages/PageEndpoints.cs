@@ -23,10 +23,12 @@ public sealed class PageEndpoints(PetitionStore petitions, PetitionCountCache co
         var petition = await petitions.GetAsync(petitionId, ct).ConfigureAwait(false);
         if (petition is null) return NotFound(language);
         if (receiptId is null || !receipts.IsIssued(receiptId)) return ThankYouPage.Render(petition, null, null, 0, language);
+        // Set by the form post's redirect (see SignatureEndpoints): only the page's wording depends on it.
+        var isPrivate = request.Query.TryGetValue(ThankYouPage.PrivateParameter, out var flag) && flag == "1";
         var receipt = await receipts.GetAsync(receiptId, ct).ConfigureAwait(false);
         // A receipt from another petition says nothing about this one; the page then just thanks.
         if (receipt is not null && receipt.PetitionId.Length > 0 && receipt.PetitionId != petition.Id) receipt = null;
-        return ThankYouPage.Render(petition, receiptId, receipt, Math.Clamp(check ?? 0, 0, ThankYouPage.MaxChecks), language);
+        return ThankYouPage.Render(petition, receiptId, receipt, Math.Clamp(check ?? 0, 0, ThankYouPage.MaxChecks), language, isPrivate);
     }
 
     public static IResult NotFound(PageLanguage language) =>

@@ -43,6 +43,9 @@ public sealed class PageStrings
     public required string Choose { get; init; }
     public required string Honeypot { get; init; }
     public required string OptIn { get; init; }
+    public required string Private { get; init; }
+    /// <summary>The thank-you page's reminder of that choice.</summary>
+    public required string PrivateChosen { get; init; }
     public required string Submit { get; init; }
 
     public required string Thanks { get; init; }
@@ -130,6 +133,8 @@ public sealed class PageStrings
         Choose = "Choose\u2026",
         Honeypot = "Leave this field empty",
         OptIn = "Email me updates about this campaign",
+        Private = "Count my signature, but don't send my name to the target",
+        PrivateChosen = "As you asked, your signature counts, but your name, city and comment will not be sent to the target.",
         Submit = "Sign the petition",
         Thanks = "Thank you for signing",
         Supporter = "You are supporter <strong>#{0}</strong> of \u201C{1}\u201D.",
@@ -209,6 +214,8 @@ public sealed class PageStrings
         Choose = "Elige\u2026",
         Honeypot = "Deja este campo vacío",
         OptIn = "Quiero recibir novedades de esta campaña por correo",
+        Private = "Cuenten mi firma, pero no envíen mi nombre al destinatario",
+        PrivateChosen = "Como pediste, tu firma cuenta, pero tu nombre, tu ciudad y tu comentario no se enviarán al destinatario.",
         Submit = "Firmar la petición",
         Thanks = "Gracias por firmar",
         Supporter = "Eres la persona firmante <strong>n.º {0}</strong> de «{1}».",

@@ -102,6 +102,8 @@ public static class PetitionPage
             .Append("</label><input id=\"f-website\" name=\"website\" type=\"text\" tabindex=\"-1\" autocomplete=\"off\"></div>");
         html.Append("<label class=\"check\"><input type=\"checkbox\" name=\"optIn\"").Append(values?.OptIn == true ? " checked" : "")
             .Append("><span>").Append(t.OptIn).Append("</span></label>")
+            .Append("<label class=\"check\"><input type=\"checkbox\" name=\"private\"").Append(values?.Private == true ? " checked" : "")
+            .Append("><span>").Append(t.Private).Append("</span></label>")
             .Append("<button type=\"submit\">").Append(t.Submit).Append("</button></form>");
     }
 

@@ -102,7 +102,7 @@ public sealed class ReviewHandlers(PetitionStore petitions, SignatureStore signa
         if (result.To != SignatureRowStatus.Pending || before.Email is null || before.ReceiptId is null) return;
         var key = before.ReceiptId + "_release";
         await signatures.AddOutboxAsync(petition.Id, before.Shard,
-            new OutboxRow(key, SignerMailKinds.Confirm, before.ReceiptId, before.RowKey, before.Email, before.Lang, clock.GetUtcNow()) { IpHash = before.IpHash }, ct).ConfigureAwait(false);
+            new OutboxRow(key, SignerMailKinds.Confirm, before.ReceiptId, before.RowKey, before.Email, before.Lang, clock.GetUtcNow()) { IpHash = before.IpHash, Private = before.Private }, ct).ConfigureAwait(false);
         mailer.Post([(petition, before.Shard, key)]);
     }
 

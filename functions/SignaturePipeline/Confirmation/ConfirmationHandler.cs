@@ -111,7 +111,7 @@ public sealed class ConfirmationHandler(
 
         var key = $"{target!.ReceiptId}_r{resends + 1}";
         await signatures.AddOutboxAsync(read.PetitionId, read.Shard,
-            new OutboxRow(key, SignerMailKinds.Confirm, target.ReceiptId ?? "", read.RowKey, target.Email!, target.Lang, now), ct).ConfigureAwait(false);
+            new OutboxRow(key, SignerMailKinds.Confirm, target.ReceiptId ?? "", read.RowKey, target.Email!, target.Lang, now) { Private = target.Private }, ct).ConfigureAwait(false);
         await mailer.DeliverAsync([(petition!, read.Shard, key)], ct).ConfigureAwait(false);
         return new LinkResult(LinkOutcome.ResendSent, petition);
     }

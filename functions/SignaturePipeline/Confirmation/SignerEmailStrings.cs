@@ -31,6 +31,9 @@ public sealed class SignerEmailStrings
 
     public required string Remove { get; init; }
 
+    /// <summary>Said back to a signer who chose to be counted without being named to the target.</summary>
+    public required string PrivateChoice { get; init; }
+
     public static readonly SignerEmailStrings English = new()
     {
         Lang = SignerLanguage.English,
@@ -47,6 +50,7 @@ public sealed class SignerEmailStrings
         AlreadyOnce = "We count each person once, so nothing changed. If you have not confirmed your first signature yet, you can do it here:",
         AlreadyNotYou = "If this was not you, there is nothing to do.",
         Remove = "Remove your signature and your details",
+        PrivateChoice = "You asked us to count your signature without sending your name to the target: your name, city and comment will not be in what we deliver to them.",
     };
 
     public static readonly SignerEmailStrings Spanish = new()
@@ -65,6 +69,7 @@ public sealed class SignerEmailStrings
         AlreadyOnce = "Contamos a cada persona una sola vez, así que nada cambió. Si todavía no confirmaste tu primera firma, puedes hacerlo aquí:",
         AlreadyNotYou = "Si no fuiste tú, no tienes que hacer nada.",
         Remove = "Elimina tu firma y tus datos",
+        PrivateChoice = "Nos pediste contar tu firma sin enviar tu nombre al destinatario: tu nombre, tu ciudad y tu comentario no estarán en lo que le entreguemos.",
     };
 
     public static readonly FrozenDictionary<string, SignerEmailStrings> All =

@@ -20,12 +20,13 @@ public static class SignerMailKinds
 /// </summary>
 public static class SignerEmails
 {
-    public static OutgoingEmail Confirm(Petition petition, string to, Uri confirmLink, Uri removeLink, TimeSpan linkLife, string? lang = null)
+    /// <summary><paramref name="isPrivate"/>: the signer asked not to be named to the target, and the email repeats that choice.</summary>
+    public static OutgoingEmail Confirm(Petition petition, string to, Uri confirmLink, Uri removeLink, TimeSpan linkLife, string? lang = null, bool isPrivate = false)
     {
         var w = SignerEmailStrings.For(lang);
         return Render(w, to,
             w.Format(w.ConfirmSubject, petition.Title),
-            [w.Format(w.ConfirmThanks, petition.Title), w.ConfirmWhy],
+            isPrivate ? [w.Format(w.ConfirmThanks, petition.Title), w.PrivateChoice, w.ConfirmWhy] : [w.Format(w.ConfirmThanks, petition.Title), w.ConfirmWhy],
             confirmLink, w.ConfirmButton,
             [w.Format(w.ConfirmLinkLife, Duration(w, linkLife))],
             removeLink);

@@ -84,7 +84,7 @@ public sealed class SignerMailer(
             var remove = RemoveLink(petition.Id, shard, outbox.SignatureRowKey);
             var message = outbox.Kind == SignerMailKinds.AlreadySigned
                 ? SignerEmails.AlreadySigned(petition, outbox.To, confirm, remove, outbox.Lang)
-                : SignerEmails.Confirm(petition, outbox.To, confirm, remove, TimeSpan.FromHours(options.Value.LinkHours), outbox.Lang);
+                : SignerEmails.Confirm(petition, outbox.To, confirm, remove, TimeSpan.FromHours(options.Value.LinkHours), outbox.Lang, outbox.Private);
             await email.SendAsync(message, key, ct).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)

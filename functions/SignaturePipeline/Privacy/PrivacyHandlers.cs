@@ -58,12 +58,15 @@ public sealed class PrivacyHandlers(
     }
 
     public static readonly IReadOnlyList<string> ExportColumns =
-        ["first_name", "last_name", "email", "city", "state", "postal_code", "signed_at", "confirmed_at", "status", "comment"];
+        ["first_name", "last_name", "email", "city", "state", "postal_code", "signed_at", "confirmed_at", "status", "comment", "private"];
 
     /// <summary>
     /// Every counted signature as CSV, written straight from the table query to <paramref name="output"/>, page by page:
     /// memory stays constant for a million rows. Emails only of signers who opted in. Cells that a spreadsheet would run
     /// as a formula (= + - @, tab, CR) are escaped by CsvHelper's injection protection.
+    /// <para>Signers who asked not to be named are in it, marked <c>private</c> = <c>true</c>: they asked that their name not
+    /// go to the target, and the organizers are not the target; they hold the list to count, contact and erase, as for anyone.
+    /// The column tells them whose name must not leave their hands.</para>
     /// </summary>
     public async Task<long> ExportAsync(string petitionId, Stream output, CancellationToken ct)
     {
@@ -85,6 +88,7 @@ public sealed class PrivacyHandlers(
             csv.WriteField(row.ConfirmedAt?.UtcDateTime.ToString("o", CultureInfo.InvariantCulture));
             csv.WriteField("counted");
             csv.WriteField(row.Comment);
+            csv.WriteField(row.Private ? "true" : "false");
             await csv.EndRecordAsync(ct).ConfigureAwait(false);
             rows++;
         }

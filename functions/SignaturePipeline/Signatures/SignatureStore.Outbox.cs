@@ -17,16 +17,20 @@ public sealed record OutboxRow(string Key, string Kind, string ReceiptId, string
     private const string CreatedAtColumn = "CreatedAt";
     private const string LangColumn = "Lang";
     private const string IpHashColumn = "IpHash";
+    private const string PrivateColumn = "Private";
 
     /// <summary>The IP hash of the submission that caused the email, for the per-network cap; null for a re-sent link.</summary>
     public string? IpHash { get; init; }
+
+    /// <summary>The signer asked not to be named to the target: the confirmation email says so, so they can check.</summary>
+    public bool Private { get; init; }
 
     /// <summary>The ETag it was read with; a sender deletes it under this once sent.</summary>
     internal ETag ETag { get; init; }
 
     /// <summary>The outbox row of a signature committed in the same transaction.</summary>
     internal static OutboxRow Of(SignatureStore.Pending p, string kind) =>
-        new(p.ReceiptId, kind, p.ReceiptId, p.RowKey, p.Signature.Email, p.Lang, p.SignedAt) { IpHash = p.IpHash };
+        new(p.ReceiptId, kind, p.ReceiptId, p.RowKey, p.Signature.Email, p.Lang, p.SignedAt) { IpHash = p.IpHash, Private = p.Signature.Private };
 
     /// <summary>The one spelling of an outbox row.</summary>
     internal TableEntity ToEntity(string partitionKey) => SignatureStore.WithoutNulls(new(partitionKey, SignatureStore.OutboxRowPrefix + Key)
@@ -38,6 +42,7 @@ public sealed record OutboxRow(string Key, string Kind, string ReceiptId, string
         [CreatedAtColumn] = CreatedAt,
         [LangColumn] = SignerLanguage.Normalize(Lang),
         [IpHashColumn] = IpHash,
+        [PrivateColumn] = Private ? true : null,
     });
 
     internal static OutboxRow From(TableEntity e) =>
@@ -46,6 +51,7 @@ public sealed record OutboxRow(string Key, string Kind, string ReceiptId, string
         {
             ETag = e.ETag,
             IpHash = e.GetString(IpHashColumn),
+            Private = e.GetBoolean(PrivateColumn) ?? false,
         };
 }
 

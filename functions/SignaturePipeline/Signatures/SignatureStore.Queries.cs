@@ -21,6 +21,7 @@ public sealed partial class SignatureStore
     [
         SignatureColumns.FirstName, SignatureColumns.LastName, SignatureColumns.Email, SignatureColumns.OptIn, SignatureColumns.City,
         SignatureColumns.State, SignatureColumns.PostalCode, SignatureColumns.SignedAt, SignatureColumns.ConfirmedAt, SignatureColumns.Comment,
+        SignatureColumns.Private,
     ];
     private static readonly string[] AnonymisedColumns = [SignatureColumns.AnonymisedAt];
 
@@ -64,7 +65,9 @@ public sealed partial class SignatureStore
     /// A bounded look at recent comments: one page of up to <paramref name="perShard"/> per shard, filtered by the store,
     /// never a scan of the petition. Only the comment, its state and its time are read; the signer's name and address never
     /// leave the table. Counted rows only: a pending, held or invalidated signature is not a supporter yet (or any more),
-    /// and quoting it would put an unconfirmed stranger's words in the organizers' mail.
+    /// and quoting it would put an unconfirmed stranger's words in the organizers' mail. Never a private signer's: their
+    /// words, with a state and a time, could point at them, and organizers forward these emails. They are set aside here,
+    /// not by the store's filter: a filter on a column most rows lack would drop those rows too.
     /// </summary>
     public async Task<IReadOnlyList<SupporterComment>> RecentCommentsAsync(string petitionId, DateTimeOffset since, int perShard, CancellationToken ct)
     {
@@ -72,11 +75,11 @@ public sealed partial class SignatureStore
         {
             var filter = SignatureRowsOf(PartitionKeyOf(petitionId, shard)) + " and " + TableClient.CreateQueryFilter($"SignedAt ge {since} and Comment ne {""} and Status eq {StatusName(SignatureRowStatus.Counted)}");
             await foreach (var page in _table.QueryAsync<TableEntity>(filter, maxPerPage: perShard,
-                               select: [SignatureColumns.Comment, SignatureColumns.State, SignatureColumns.SignedAt], cancellationToken: ct).AsPages().ConfigureAwait(false))
+                               select: [SignatureColumns.Comment, SignatureColumns.State, SignatureColumns.SignedAt, SignatureColumns.Private], cancellationToken: ct).AsPages().ConfigureAwait(false))
                 return page.Values;
             return (IReadOnlyList<TableEntity>)[];
         });
-        var rows = (await Task.WhenAll(pages).ConfigureAwait(false)).SelectMany(r => r);
+        var rows = (await Task.WhenAll(pages).ConfigureAwait(false)).SelectMany(r => r).Where(r => r.GetBoolean(SignatureColumns.Private) != true);
         return rows.Select(r => new SupporterComment(r.GetString(SignatureColumns.Comment) ?? "", r.GetString(SignatureColumns.State),
             r.GetDateTimeOffset(SignatureColumns.SignedAt) ?? default)).ToList();
     }

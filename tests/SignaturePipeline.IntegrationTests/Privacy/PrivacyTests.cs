@@ -30,7 +30,7 @@ public sealed class PrivacyTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("text/csv", response.Content.Headers.ContentType!.MediaType);
         var lines = (await response.Content.ReadAsStringAsync()).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal("first_name,last_name,email,city,state,postal_code,signed_at,confirmed_at,status,comment", lines[0]);
+        Assert.Equal("first_name,last_name,email,city,state,postal_code,signed_at,confirmed_at,status,comment,private", lines[0]);
         Assert.Equal(3, lines.Length);
         var opted = Assert.Single(lines, l => l.StartsWith("Opted,", StringComparison.Ordinal));
         Assert.Contains("yes@example.org", opted, StringComparison.Ordinal);

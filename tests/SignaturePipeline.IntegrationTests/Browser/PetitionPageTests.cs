@@ -38,11 +38,13 @@ public sealed class PetitionPageTests(AzuriteFixture azurite, BrowserSite site) 
         await page.GetByLabel("ZIP code").FillAsync("11201");
         await page.GetByLabel("State").SelectOptionAsync("NY");
         await page.GetByLabel("Email me updates about this campaign").CheckAsync();
+        await page.GetByLabel("Count my signature, but don't send my name to the target").CheckAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign the petition" }).ClickAsync();
 
         await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex($"/petitions/{petition}/thanks\\?receipt="));
         // Without scripts the page refreshes itself while the signature is pending.
         await Expect(page.GetByText("You are supporter #4")).ToBeVisibleAsync();
+        await Expect(page.GetByText("As you asked, your signature counts, but your name, city and comment will not be sent to the target.")).ToBeVisibleAsync();
         await BrowserSite.ScreenshotAsync(page, "page-thanks");
         Assert.Equal(4, (await GetPetitionAsync(client, petition)).GetProperty("signatureCount").GetInt64());
     }
@@ -98,7 +100,7 @@ public sealed class PetitionPageTests(AzuriteFixture azurite, BrowserSite site) 
         await Expect(page.GetByLabel("Estado").Locator("option").First).ToHaveTextAsync("Elige…");
         await BrowserSite.ScreenshotAsync(page, "page-es");
 
-        await page.GetByLabel("Nombre").FillAsync("Rosa");
+        await page.GetByLabel("Nombre", new() { Exact = true }).FillAsync("Rosa");
         await page.GetByLabel("Apellido").FillAsync("Martínez");
         // Exact: the opt-in's "…por correo" would match too.
         var email = page.GetByLabel("Correo electrónico", new() { Exact = true });
@@ -114,7 +116,7 @@ public sealed class PetitionPageTests(AzuriteFixture azurite, BrowserSite site) 
         await Expect(email).ToHaveAccessibleDescriptionAsync("Escribe un correo válido, como nombre@ejemplo.com.");
         await Expect(email).ToBeFocusedAsync();
         await Expect(email).ToHaveValueAsync("rosa.martinez@example");
-        await Expect(page.GetByLabel("Nombre")).ToHaveValueAsync("Rosa");
+        await Expect(page.GetByLabel("Nombre", new() { Exact = true })).ToHaveValueAsync("Rosa");
         await Expect(page.GetByLabel("Apellido")).ToHaveValueAsync("Martínez");
         await Expect(page.GetByLabel("Estado")).ToHaveValueAsync("NY");
         await Expect(page.GetByLabel("Quiero recibir novedades de esta campaña por correo")).ToBeCheckedAsync();

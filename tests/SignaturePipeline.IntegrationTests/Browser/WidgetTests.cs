@@ -34,11 +34,13 @@ public sealed class WidgetTests(AzuriteFixture azurite, BrowserSite site) : ICla
         Assert.True(await page.EvaluateAsync<bool>("() => { const w = document.querySelector('[data-signaturepipeline]'); return w.previousElementSibling.tagName === 'HEADER' && w.nextElementSibling.tagName === 'SCRIPT'; }"));
 
         await FillAsync(widget, "ana.garcia@example.org", comment: "My neighbors deserve to feel safe calling the police.");
+        await widget.GetByLabel("Count my signature, but don\u2019t send my name to the target").CheckAsync();
         await BrowserSite.ScreenshotAsync(widget, "widget");
         // Two submits in the same tick: the second must not post again.
         await page.EvaluateAsync("() => { const f = document.querySelector('[data-signaturepipeline]').shadowRoot.querySelector('form'); f.requestSubmit(); f.requestSubmit(); }");
 
         await Expect(widget.GetByRole(AriaRole.Heading, new() { Name = "Thank you, you are supporter #1" })).ToBeVisibleAsync();
+        await Expect(widget.GetByText("As you asked, your name, city and comment will not be sent to the target.")).ToBeVisibleAsync();
         await Expect(widget.Locator(".done")).ToBeFocusedAsync();
         await Expect(widget.Locator(".count")).ToHaveTextAsync("1 of 100 signatures");
         await BrowserSite.ScreenshotAsync(widget, "widget-thanks");
@@ -140,6 +142,8 @@ public sealed class WidgetTests(AzuriteFixture azurite, BrowserSite site) : ICla
         await page.Keyboard.PressAsync("Tab"); // opt-in: the honeypot is skipped
         await Expect(widget.GetByLabel("Email me updates about this campaign")).ToBeFocusedAsync();
         await page.Keyboard.PressAsync("Space");
+        await page.Keyboard.PressAsync("Tab");
+        await Expect(widget.GetByLabel("Count my signature, but don\u2019t send my name to the target")).ToBeFocusedAsync();
         await page.Keyboard.PressAsync("Tab");
         await Expect(widget.GetByRole(AriaRole.Button, new() { Name = "Sign the petition" })).ToBeFocusedAsync();
         await page.Keyboard.PressAsync("Enter");

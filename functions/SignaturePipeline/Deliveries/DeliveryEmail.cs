@@ -39,7 +39,7 @@ public static class DeliveryEmail
     }
 
     private static string FilesText(DeliveryRecord r, DeliveryContent content) => content.Attachments.Count > 0
-        ? !r.ListsNames ? "Attached: delivery.pdf, the letter with the totals by state and by ZIP code area, ready to print."
+        ? !r.ListsNames ? "Attached: delivery.pdf, the letter with the totals by state or ZIP code area, ready to print."
         : r.Unnamed > 0 ? "Attached: delivery.pdf, the letter with the name, town and comment of every signer who agreed to be named, ready to print; and signers.csv, the same list for a spreadsheet."
         : "Attached: delivery.pdf, the letter with every signer's name, town and comment, ready to print; and signers.csv, the same list for a spreadsheet."
         : $"The files are too large for an email. Download them (the links work until {Day(content.LinksExpire!.Value)}):";
@@ -87,7 +87,8 @@ public static class DeliveryEmail
     public static OutgoingEmail ToOrganizers(Petition petition, DeliveryRecord r, DeliveryContent content, EmailAttachment manifest)
     {
         var subject = $"Delivered to {r.TargetName}: “{petition.Title}” — {DeliveryWording.SignersOfWhomUnnamed(r.Count, r.Unnamed)} ({r.Week})";
-        var summary = $"This week's delivery of “{petition.Title}” went to {Recipient(r.Target)} <{r.TargetEmail}>: {DeliveryWording.SignersOfWhomUnnamed(r.Count, r.Unnamed)} in this delivery, {N(r.CumulativeCount)} delivered in all."
+        var summary = $"This week's delivery of “{petition.Title}” went to {Recipient(r.Target)} <{r.TargetEmail}>: {DeliveryWording.Signers(r.Count)} in this delivery, {N(r.CumulativeCount)} delivered in all."
+            + (r.Unnamed > 0 ? $" Of them, {N(r.Unnamed)} asked not to be named: counted in the totals, not listed." : "")
             + (r.ListsNames ? "" : " This target receives the totals only, no names.");
         var text = new StringBuilder();
         text.Append(summary).Append("\n\n");

@@ -40,7 +40,7 @@ public static class DeliveryWording
     /// named.
     /// </summary>
     public static string Unnamed(long count, long unnamed, bool listsNames) =>
-        !listsNames ? "At the organizers' request, this delivery gives their number, by state and by ZIP code area, and no names."
+        !listsNames ? "At the organizers' request, this delivery gives their number and the totals by state or ZIP code area, and no names."
         : unnamed <= 0 ? ""
         : unnamed >= count ? (count == 1
             ? "They asked to be counted without being named: they are in the totals, and no list of names follows."

@@ -21,7 +21,7 @@ public sealed partial class SignatureStore
     /// <summary>Whether <paramref name="s"/> says something else than the stored row (a tombstone says nothing).</summary>
     public static bool DiffersFrom(SignatureRow row, ValidSignature s) =>
         row.FirstName != s.FirstName || row.LastName != s.LastName || row.PostalCode != s.PostalCode || row.State != s.State
-        || row.City != s.City || row.Comment != s.Comment;
+        || row.City != s.City || row.Comment != s.Comment || row.Private != s.Private;
 
     /// <summary>The signature row a replacement row is for.</summary>
     public static string SignatureRowKeyOf(string replacementKey) =>
@@ -45,7 +45,9 @@ public sealed partial class SignatureStore
         var pk = PartitionKeyOf(petitionId, shard);
         var s = p.Signature;
         var key = ReplacementRowPrefix + p.RowKey[SignatureRowPrefix.Length..] + "_"
-            + hmac.RecordHash("replacement", string.Join('\n', s.FirstName, s.LastName, s.PostalCode, s.State, s.City, s.Country, s.Comment), 8);
+            // The choice not to be named is part of the details; added only when made, so earlier replacements keep their keys.
+            + hmac.RecordHash("replacement", string.Join('\n', s.FirstName, s.LastName, s.PostalCode, s.State, s.City, s.Country, s.Comment)
+                + (s.Private ? "\nprivate" : ""), 8);
         var replacement = p with { RowKey = key, Status = SignatureRowStatus.Pending };
         try
         {

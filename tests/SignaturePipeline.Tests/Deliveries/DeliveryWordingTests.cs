@@ -59,7 +59,7 @@ public sealed class DeliveryWordingTests
     public void A_target_that_takes_no_names_is_told_it_gets_the_totals_only()
     {
         var cover = DeliveryWording.Cover(4, 4, 1, listsNames: false);
-        Assert.Contains("gives their number, by state and by ZIP code area, and no names", cover, StringComparison.Ordinal);
+        Assert.Contains("gives their number and the totals by state or ZIP code area, and no names", cover, StringComparison.Ordinal);
         Assert.DoesNotContain("follow", cover, StringComparison.Ordinal);
     }
 

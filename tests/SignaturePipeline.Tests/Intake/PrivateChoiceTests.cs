@@ -72,4 +72,17 @@ public sealed class PrivateChoiceTests
         var read = SignaturePipeline.Intake.SignatureMessage.Parse(message);
         Assert.Equal([true, false], read.Items.Select(i => i.Signature.Private));
     }
+
+    [Fact]
+    public void Asking_not_to_be_named_is_other_details_so_a_pending_row_can_be_replaced_by_the_choice()
+    {
+        var row = new SignatureRow("p", 0, new Azure.Data.Tables.TableEntity("p_00", "s_ab")
+        {
+            ["FirstName"] = "Ana", ["LastName"] = "Li", ["PostalCode"] = "10001", ["State"] = "NY",
+        });
+        var same = new ValidSignature("Ana", "Li", "a@example.org", "a@example.org", "10001", "NY", null, "US", null, false);
+
+        Assert.False(SignatureStore.DiffersFrom(row, same));
+        Assert.True(SignatureStore.DiffersFrom(row, same with { Private = true }));
+    }
 }

@@ -170,7 +170,6 @@ public static class SignatureJson
 
     private static string Describe(JsonException e) =>
         e.LineNumber is { } line ? $"line {line + 1}, position {e.BytePositionInLine + 1}" : "it could not be read";
-
 }
 
 /// <summary>A field whose value has the wrong type or cannot be read: a 400 naming the field.</summary>

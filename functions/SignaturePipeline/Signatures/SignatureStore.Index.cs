@@ -17,8 +17,8 @@ public sealed class DeliveryIndexRow(TableEntity entity)
 /// <summary>
 /// RowKey <c>t_{countedAtTicks:D19}_{hash}</c>: the delivery index, one row per committed transaction, written in that
 /// same transaction. It lists the transaction's signers in commit order (<see cref="IndexedSigner"/>: name, city, state, ZIP,
-/// comment, signing time; never the email; a private signer with state, ZIP and time only), with <c>CountedAt</c>, <c>Count</c> and a <c>Tally</c> of signers per state and
-/// ZIP3. The ticks are the commit time, so a RowKey range is a time window read in order; the hash is the first signer's
+/// comment, signing time; never the email; a private signer with state, ZIP and time only), with <c>CountedAt</c>,
+/// <c>Count</c> and a <c>Tally</c> of signers (and of private signers) per state and ZIP3. The ticks are the commit time, so a RowKey range is a time window read in order; the hash is the first signer's
 /// <c>s_</c> key, which can be committed only once, so two index rows never share a key.
 /// <para>Why one index row per transaction and not one per signature: the signature rows are keyed by HMAC, so "signed since
 /// last week" needs a time-ordered key; a row per signature would take half of every transaction (49 signatures instead of 98)
@@ -48,8 +48,8 @@ public sealed partial class SignatureStore
 
     /// <summary>
     /// The index row's signers without the one <paramref name="row"/> describes; null when it is not listed there. A private
-    /// signer is listed without a name, so it is found by its state, ZIP and signing time: any entry that matches is
-    /// indistinguishable from theirs.
+    /// signer is listed without a name, so it is found by its state, ZIP and signing time, or, should the time read back
+    /// otherwise, by its state and ZIP: any private entry that matches is indistinguishable from theirs.
     /// </summary>
     private static List<IndexedSigner>? WithoutSigner(TableEntity indexRow, SignatureRow row)
     {

@@ -275,6 +275,36 @@ public sealed partial class SourceTests(AzuriteFixture azurite)
         Assert.Equal(1, sources.GetProperty("byUtm").GetProperty("medium").GetProperty("email").GetInt64());
     }
 
+    [Fact]
+    public async Task A_shard_keeps_its_first_hundred_sources_by_name_counts_the_rest_as_other_and_stays_exact_when_one_leaves()
+    {
+        await using var services = await azurite.BuildServicesAsync();
+        var store = services.GetRequiredService<SignatureStore>();
+        var petition = AzuriteFixture.NewPetitionId("cap");
+        // 103 signers of one shard, each from a source of their own: three more than a shard keeps by name.
+        var signers = Enumerable.Range(0, 2000).Select(i => $"cap{i}@example.org").Where(e => store.KeyOf(petition, e).Shard == 0).Take(103).ToList();
+        var now = DateTimeOffset.UtcNow;
+        var pending = signers.Select((email, i) => new SignatureStore.Pending($"receipt-{i}",
+            new ValidSignature("Ana", "García", email, email, "10001", "NY", null, "US", null, false) { Sources = new SignatureSources { Source = $"partner-{i:D3}" } },
+            now, 0, store.KeyOf(petition, email).RowKey)).ToList();
+        foreach (var chunk in pending.Chunk(40)) await store.CommitShardAsync(petition, 0, chunk, CancellationToken.None);
+
+        var counts = await store.GetSourceCountsAsync(petition, CancellationToken.None);
+        Assert.Equal(101, counts.BySource.Count);
+        Assert.Equal(3, counts.BySource[SignatureStore.OtherValue]);
+        Assert.Equal(103, counts.BySource.Values.Sum());
+        // Laid out as the commit path lays it out: the recount finds nothing to repair.
+        Assert.False(await store.RepairShardAsync(petition, 0, CancellationToken.None));
+
+        // One counted under "other" leaves: "other" goes down, no named source does.
+        var last = pending[^1];
+        await store.RemoveAsync(petition, 0, last.RowKey, "signer", now, CancellationToken.None);
+        counts = await store.GetSourceCountsAsync(petition, CancellationToken.None);
+        Assert.Equal(2, counts.BySource[SignatureStore.OtherValue]);
+        Assert.Equal(102, counts.BySource.Values.Sum());
+        Assert.False(await store.RepairShardAsync(petition, 0, CancellationToken.None));
+    }
+
     [GeneratedRegex("<a data-channel=\"[a-z]+\" href=\"([^\"]+)\"")]
     private static partial Regex Hrefs();
 

@@ -21,6 +21,8 @@ public static class SourcesBenchmark
 
     public static async Task<string> RunAsync(BenchOptions options)
     {
+        // Two cores shared with whatever else runs: the load at the start goes into the report beside the figures.
+        var load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "unknown";
         await using var azurite = await AzuriteProcess.StartAsync(options.Root, location: null);
         await using var app = await PipelineBenchmark.StartHostAsync(PipelineBenchmark.Settings(azurite, options));
         using var client = PipelineBenchmark.Client(app, options);
@@ -76,7 +78,7 @@ public static class SourcesBenchmark
         md.AppendLine("## Counting by source and referrer");
         md.AppendLine();
         md.AppendLine(CultureInfo.InvariantCulture, $"`dotnet run -c Release --project bench/SignaturePipeline.Bench -- --only sources`, {Machine.Describe()}, {options.Shards} shards, "
-            + $"{options.Rounds} alternating rounds of {perRound:N0} signatures each way, {options.Concurrency} concurrent clients, on {DateTime.UtcNow:yyyy-MM-dd}.");
+            + $"{options.Rounds} alternating rounds of {perRound:N0} signatures each way, {options.Concurrency} concurrent clients, on {DateTime.UtcNow:yyyy-MM-dd}, load average {load} at the start.");
         md.AppendLine("With sources, every signature carries a `source` (one of five), `utm_source`, `utm_medium` and `utm_campaign`, and one in two");
         md.AppendLine(CultureInfo.InvariantCulture, $"a `referrer` (one of {Sharers} codes): each transaction also writes the shard's sources row and one row per referrer in it.");
         md.AppendLine();

@@ -19,7 +19,7 @@ namespace SignaturePipeline.Bench;
 /// <summary>
 /// One weekly delivery of N signatures to the President: time and peak memory of the compile, from the index rows
 /// in Azurite to the PDF, CSV and manifest in Azurite's blob storage and the emails handed to a transport.
-/// <para>The signatures are seeded straight into the table, 98 per entity-group transaction with their index row, through
+/// <para>The signatures are seeded straight into the table, <see cref="SignatureStore.MaxInsertsPerTransaction"/> per entity-group transaction with their index row, through
 /// <see cref="SignatureStore.RowsOf"/>, the store's own format: going through intake would take hours at Azurite's rates
 /// and measure intake, not the delivery. Full transactions are what group commit writes under load; the shard counters
 /// are left out (a delivery never reads them).</para>
@@ -112,7 +112,7 @@ public static class DeliveryBenchmark
         md.AppendLine("## Weekly delivery (issue 6)");
         md.AppendLine();
         md.AppendLine(CultureInfo.InvariantCulture, $"Measured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {Machine.Describe()}. `dotnet run -c Release --project bench/SignaturePipeline.Bench -- --delivery {n}`.");
-        md.AppendLine(CultureInfo.InvariantCulture, $"{n:N0} signatures of one petition, 8 shards, seeded 98 per transaction with their index row through `SignatureStore.RowsOf` ({seedSeconds:N0} s, {n / seedSeconds:N0} signatures/s); then one delivery to the President: tally, record, compile (PDF, CSV, manifest to blob storage), two emails with links.");
+        md.AppendLine(CultureInfo.InvariantCulture, $"{n:N0} signatures of one petition, 8 shards, seeded {SignatureStore.MaxInsertsPerTransaction} per transaction with their index row through `SignatureStore.RowsOf` ({seedSeconds:N0} s, {n / seedSeconds:N0} signatures/s); then one delivery to the President: tally, record, compile (PDF, CSV, manifest to blob storage), two emails with links.");
         md.AppendLine();
         md.AppendLine("| measure | value | target | |");
         md.AppendLine("| --- | ---: | --- | --- |");

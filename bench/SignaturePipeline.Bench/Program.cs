@@ -3,12 +3,20 @@ using SignaturePipeline.Bench;
 // dotnet run -c Release --project bench/SignaturePipeline.Bench [-- --signatures 20000 --concurrency 128 --warm-up 5000 --no-write]
 // dotnet run -c Release --project bench/SignaturePipeline.Bench -- --delivery 1000000   (one weekly delivery of N signatures)
 // dotnet run -c Release --project bench/SignaturePipeline.Bench -- --only reads   (public reads while signatures are counted)
+// dotnet run -c Release --project bench/SignaturePipeline.Bench -- --only sources   (what counting by source and referrer costs)
 var options = BenchOptions.Parse(args);
 if (options.Only == "reads")
 {
     var reads = await ReadBenchmark.RunAsync(options);
     Console.WriteLine(reads);
     if (options.Write) BenchmarksFile.WriteSection(options.Root, "reads", reads);
+    return 0;
+}
+if (options.Only == "sources")
+{
+    var sources = await SourcesBenchmark.RunAsync(options);
+    Console.WriteLine(sources);
+    if (options.Write) BenchmarksFile.WriteSection(options.Root, "sources", sources);
     return 0;
 }
 if (options.Delivery > 0)

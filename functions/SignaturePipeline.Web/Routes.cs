@@ -39,4 +39,5 @@ public static class Routes
     public const string ExportSignatures = AdminPrefix + "petitions/{petitionId}/signatures.csv";
     public const string Anonymise = AdminPrefix + "petitions/{petitionId}/anonymise";
     public const string Deliveries = AdminPrefix + "petitions/{petitionId}/deliveries";
+    public const string Sources = AdminPrefix + "petitions/{petitionId}/sources";
 }

@@ -29,6 +29,7 @@ public static class WebServiceCollectionExtensions
         services.AddSingleton<ConfirmationEndpoints>();
         services.AddSingleton<PrivacyAdminEndpoints>();
         services.AddSingleton<DeliveryEndpoints>();
+        services.AddSingleton<SourceEndpoints>();
         services.AddLogging(logging => logging.AddFilter(Http.RequestLog.QuietCategory, LogLevel.Warning));
         return services;
     }
@@ -74,6 +75,7 @@ public static class WebServiceCollectionExtensions
         admin.MapPost("/" + Routes.Anonymise, (string petitionId, PrivacyAdminEndpoints e, CancellationToken ct) => e.AnonymiseAsync(petitionId, ct));
         admin.MapPost("/" + Routes.Deliveries, (string petitionId, string? target, DeliveryEndpoints e, CancellationToken ct) => e.DeliverNowAsync(petitionId, target, ct));
         admin.MapGet("/" + Routes.Deliveries, (string petitionId, string? target, DeliveryEndpoints e, CancellationToken ct) => e.ListAsync(petitionId, target, ct));
+        admin.MapGet("/" + Routes.Sources, (string petitionId, SourceEndpoints e, CancellationToken ct) => e.GetAsync(petitionId, ct));
         return admin;
     }
 }

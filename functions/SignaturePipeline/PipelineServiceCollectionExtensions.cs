@@ -41,6 +41,8 @@ public static class PipelineServiceCollectionExtensions
         services.AddHostedService<StorageInitializer>();
 
         services.AddSingleton<Hmac>();
+        services.AddSingleton<ReferralCodes>();
+        services.AddSingleton<PetitionSourcesHandler>();
         services.AddSingleton<PetitionStore>();
         services.AddSingleton<PetitionHandlers>();
         services.AddSingleton<PetitionCountCache>();

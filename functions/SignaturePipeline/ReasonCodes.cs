@@ -24,6 +24,9 @@ public static class ReasonCodes
     public const string CityInvalid = "city_invalid";
     public const string CommentTooLong = "comment_too_long";
     public const string CommentInvalidCharacters = "comment_invalid_characters";
+    /// <summary>A <c>source</c>, <c>utm_*</c> or <c>website</c> value that is not a short code (see <see cref="Signatures.SignatureSources"/>).</summary>
+    public const string SourceInvalid = "source_invalid";
+    public const string ReferrerInvalid = "referrer_invalid";
 
     /// <summary>Recorded by the processor when the petition changed after intake.</summary>
     public const string PetitionNotFound = "petition_not_found";

@@ -1,6 +1,7 @@
 /* SignaturePipeline signing form. Usage, where the form should appear:
    <script src="https://HOST/api/embed.js" data-petition="PETITION-ID" async></script>
-   Optional: data-lang="es" (otherwise the page's lang, then English). No dependencies. */
+   Optional: data-lang="es" (otherwise the page's lang, then English); data-share-url="https://…" (the page the
+   share step links to; otherwise this page). No dependencies. */
 (function () {
   'use strict';
 
@@ -42,6 +43,9 @@
       errors: '{n} fields need another look.',
       loadFailed: 'This petition could not be loaded.',
       closed: 'This petition is no longer collecting signatures.',
+      share: 'Ask your friends to sign', shareText: 'Every signature your link brings counts toward this petition.',
+      copy: 'Copy link', copied: 'Link copied', mail: 'Email', more: 'Share\u2026',
+      shareMessage: 'I signed \u201C{title}\u201D. Will you sign too?', shareSubject: 'Will you sign \u201C{title}\u201D?',
       codes: {}
     },
     es: {
@@ -70,6 +74,9 @@
       errors: '{n} campos necesitan revisi\u00F3n.',
       loadFailed: 'No se pudo cargar esta petici\u00F3n.',
       closed: 'Esta petici\u00F3n ya no recoge firmas.',
+      share: 'Pide a tus amistades que firmen', shareText: 'Cada firma que llegue por tu enlace suma para esta petici\u00F3n.',
+      copy: 'Copiar enlace', copied: 'Enlace copiado', mail: 'Correo', more: 'Compartir\u2026',
+      shareMessage: 'Firm\u00E9 \u00AB{title}\u00BB. \u00BFFirmas t\u00FA tambi\u00E9n?', shareSubject: '\u00BFFirmar\u00EDas \u00AB{title}\u00BB?',
       codes: {
         name_required: 'Escribe tu {label}.',
         name_too_long: 'Tu {label} es demasiado largo.',
@@ -91,6 +98,8 @@
         comment_invalid_characters: 'Tu comentario contiene caracteres que no se pueden mostrar.',
         petition_not_found: 'Esta petici\u00F3n no existe. Revisa el enlace.',
         petition_closed: 'Esta petici\u00F3n ya no recoge firmas.',
+        source_invalid: 'El c\u00F3digo de origen solo admite letras, n\u00FAmeros, \'-\', \'_\' y \'.\', hasta 64 caracteres.',
+        referrer_invalid: 'El c\u00F3digo de quien te invit\u00F3 no es v\u00E1lido; copia el enlace completo.',
         temporarily_unavailable: 'No pudimos registrar tu firma ahora. No se guard\u00F3 nada; int\u00E9ntalo de nuevo en un momento.'
       }
     }
@@ -122,6 +131,20 @@
     }
   }
 
+  // Where the visitor came from, read from this page's address: a campaign's source and utm values, and the referral
+  // code of a signer who shared the link. Only values that pass the server's rules are sent, so a mangled link never
+  // costs a visitor their signature; an unknown referral code is dropped by the server.
+  var TRACKED = { source: 'source', utm_source: 'utm_source', utm_medium: 'utm_medium', utm_campaign: 'utm_campaign', ref: 'referrer', referrer: 'referrer' };
+  var here = new URL(location.href), from = {};
+  Object.keys(TRACKED).forEach(function (k) {
+    var v = (here.searchParams.get(k) || '').normalize('NFKC').trim().toLowerCase().replace(/\s+/g, '-');
+    if (TRACKED[k] === 'referrer' ? /^[a-z2-7]{16}$/.test(v) : /^[a-z0-9][a-z0-9._-]{0,63}$/.test(v)) from[TRACKED[k]] = v;
+  });
+  // Shared links point to this page without its own tracking values (each share link brings its own), or to data-share-url.
+  var sharePage = new URL(script.getAttribute('data-share-url') || location.href, location.href);
+  sharePage.hash = '';
+  Object.keys(TRACKED).forEach(function (k) { sharePage.searchParams.delete(k); });
+
   var CSS =
     ':host{all:initial!important;display:block!important;visibility:visible!important;opacity:1!important}' +
     '.sp{box-sizing:border-box;max-width:560px;margin:0;padding:20px;border:1px solid #c4c4c4;border-radius:8px;background:#fff;' +
@@ -148,7 +171,10 @@
     'button:hover{background:#0842a0}button:disabled{background:#5f6f8a;cursor:progress}' +
     ':focus-visible{outline:3px solid #0b57d0;outline-offset:2px}' +
     '.msg{color:#b3261e;font-weight:600;margin-bottom:10px}.msg:empty{margin:0}' +
-    '.done{margin-top:14px;padding:14px;border-radius:6px;background:#e7f5ea;border:1px solid #2e7d32}.done:focus{outline:3px solid #2e7d32}';
+    '.done{margin-top:14px;padding:14px;border-radius:6px;background:#e7f5ea;border:1px solid #2e7d32}.done:focus{outline:3px solid #2e7d32}' +
+    '.share{margin-top:12px}.links{display:flex;flex-wrap:wrap;gap:8px;margin-top:8px}' +
+    '.links a,.links button{display:inline-block;width:auto;font:inherit;font-weight:600;font-size:.95em;padding:6px 12px;border-radius:6px;' +
+    'border:1px solid #0b57d0;background:#fff;color:#0b57d0;text-decoration:none;cursor:pointer}';
 
   var host = h('div', { 'data-signaturepipeline': petitionId });
   var parent = script.parentNode && script.parentNode !== document.head ? script.parentNode : document.body;
@@ -296,6 +322,7 @@
     setBusy(true, t.sending);
     // The language travels with the signature, so the confirmation email and its pages match the widget.
     var body = { optIn: optIn.checked, private: priv.checked, website: honeypot.value, lang: lang };
+    for (var k in from) body[k] = from[k];
     ['firstName', 'lastName', 'email', 'postalCode', 'state', 'city', 'comment'].forEach(function (k) { body[k] = inputs[k].value; });
     var retried = false;
     var url = new URL('petitions/' + encodeURIComponent(petitionId) + '/signatures', api);
@@ -316,6 +343,7 @@
         if (response.status === 202 && data.statusUrl) {
           setBusy(true, t.counting);
           status.textContent = t.counting;
+          referralCode = data.referralCode;
           return follow(data.statusUrl, Date.now(), 500, retried);
         }
         setBusy(false);
@@ -338,24 +366,50 @@
         outcome(receipt, retried);
       });
   }
+  // The share step: plain links to each service's own share page (no script of theirs), the browser's native share
+  // where it exists, and a copy button. Each link carries the signer's code and its channel.
+  var referralCode = null;
+  function shareLink(channel) {
+    var u = new URL(sharePage.href);
+    u.searchParams.set('ref', referralCode);
+    u.searchParams.set('source', 'share-' + channel);
+    return u.href;
+  }
+  function shareStep() {
+    if (!referralCode) return null;
+    var e = encodeURIComponent, text = fmt(t.shareMessage, { title: title.textContent }), links = h('div', { class: 'links' });
+    function a(channel, label, href) { links.append(h('a', { href: href, target: '_blank', rel: 'noopener noreferrer', 'data-channel': channel }, [label])); }
+    function b(label, act) { var el = h('button', { type: 'button' }, [label]); el.addEventListener('click', function () { act(el); }); links.append(el); }
+    if (navigator.share) b(t.more, function () { navigator.share({ title: title.textContent, text: text, url: shareLink('native') }).catch(function () {}); });
+    b(t.copy, function (el) {
+      var done = function () { el.textContent = t.copied; status.textContent = t.copied; };
+      if (navigator.clipboard) navigator.clipboard.writeText(shareLink('link')).then(done, function () {}); else done();
+    });
+    a('email', t.mail, 'mailto:?subject=' + e(fmt(t.shareSubject, { title: title.textContent })) + '&body=' + e(text + '\n\n' + shareLink('email')));
+    a('whatsapp', 'WhatsApp', 'https://wa.me/?text=' + e(text + ' ' + shareLink('whatsapp')));
+    a('x', 'X', 'https://x.com/intent/tweet?text=' + e(text) + '&url=' + e(shareLink('x')));
+    a('facebook', 'Facebook', 'https://www.facebook.com/sharer/sharer.php?u=' + e(shareLink('facebook')));
+    return h('div', { class: 'share' }, [h('h3', {}, [t.share]), h('p', {}, [t.shareText]), links]);
+  }
+
   function outcome(receipt, retried) {
     setBusy(false);
     status.textContent = '';
     if (receipt.status === 'counted') {
-      finish(kept(h('h3', {}, [fmt(t.counted, { n: number.format(receipt.supporterNumber) })])));
+      finish(h('div', {}, [kept(h('h3', {}, [fmt(t.counted, { n: number.format(receipt.supporterNumber) })])), shareStep()]));
       load(receipt.supporterNumber || 1);
     } else if (receipt.status === 'duplicate' && retried) {
       // After a retry the "earlier" signature is most likely this signer's own first attempt.
-      finish(kept(h('h3', {}, [t.countedAgain])));
+      finish(h('div', {}, [kept(h('h3', {}, [t.countedAgain])), shareStep()]));
     } else if (receipt.status === 'duplicate') {
-      finish(h('div', {}, [h('h3', {}, [t.duplicate]), h('p', {}, [t.duplicateText])]));
+      finish(h('div', {}, [h('h3', {}, [t.duplicate]), h('p', {}, [t.duplicateText]), shareStep()]));
     } else if (receipt.status === 'rejected') {
       showErrors([{ field: receipt.field, code: receipt.reason, message: receipt.message || '' }], t.rejected);
     } else if (receipt.status === 'poisoned') {
       message.textContent = t.poisoned;
       button.focus();
     } else {
-      finish(kept(h('h3', {}, [t.counting2])));
+      finish(h('div', {}, [kept(h('h3', {}, [t.counting2])), shareStep()]));
     }
   }
 

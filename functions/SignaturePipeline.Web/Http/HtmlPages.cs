@@ -48,7 +48,9 @@ public static class HtmlPages
         "button:hover{background:#0842a0}:focus-visible{outline:3px solid #0b57d0;outline-offset:2px}" +
         ".summary{border:2px solid #b3261e;border-radius:6px;padding:.75rem 1rem;margin-bottom:1rem}.summary h2{color:#b3261e;font-size:1.1rem}.summary ul{margin:0;padding-left:1.2rem}" +
         ".notice{border-left:6px solid #2e7d32;background:#fff;padding:1rem 1.25rem;border-radius:6px}" +
-        ".small{font-size:.9rem;color:#4a4a4a}";
+        ".small{font-size:.9rem;color:#4a4a4a}" +
+        ".share{margin-top:1rem}.share-links{list-style:none;padding:0;margin:.75rem 0 0;display:flex;flex-wrap:wrap;gap:.5rem}" +
+        ".share-links a{display:inline-block;padding:.45rem .9rem;border:1px solid #0b57d0;border-radius:6px;text-decoration:none;font-weight:600}";
 
     /// <param name="lang">The page's language, for screen readers' voices and browsers' translate offers.</param>
     /// <param name="varyByLanguage">The language came from, or could have come from, Accept-Language: a shared cache must key on it.</param>

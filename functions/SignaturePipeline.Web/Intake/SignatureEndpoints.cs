@@ -82,7 +82,7 @@ public sealed class SignatureEndpoints(SubmitSignatureHandler handler, PetitionS
         return result switch
         {
             SubmitResult.Accepted accepted when wantsHtml => new SeeOther(ThankYouUrl(request, accepted, language, input.Private)),
-            SubmitResult.Accepted accepted => Accepted(request, accepted.ReceiptId),
+            SubmitResult.Accepted accepted => Accepted(request, accepted.ReceiptId, accepted.ReferralCode),
             // The count is left off the re-rendered form: reading the counters on a failed post is not worth it.
             SubmitResult.Invalid { Petition: { } petition } invalid when wantsHtml =>
                 PetitionPage.Render(petition, count: null, language, input, invalid.Errors, StatusCodes.Status400BadRequest),
@@ -100,15 +100,19 @@ public sealed class SignatureEndpoints(SubmitSignatureHandler handler, PetitionS
     public async Task<IResult> PreflightAsync(HttpRequest request, string petitionId, CancellationToken ct) =>
         Cors.Preflight(request.HttpContext, await petitions.GetAsync(petitionId, ct).ConfigureAwait(false));
 
-    private IResult Accepted(HttpRequest request, string receiptId)
+    private IResult Accepted(HttpRequest request, string receiptId, string? referralCode)
     {
         var statusUrl = BaseUrl(request) + "/api/receipts/" + receiptId;
         return new WithLocation(
-            Results.Json(new AcceptedBody(receiptId, "pending", statusUrl), Json.Options, MediaTypeNames.Application.Json, StatusCodes.Status202Accepted),
+            Results.Json(new AcceptedBody(receiptId, "pending", statusUrl) { ReferralCode = referralCode }, Json.Options, MediaTypeNames.Application.Json, StatusCodes.Status202Accepted),
             statusUrl);
     }
 
-    public sealed record AcceptedBody(string ReceiptId, string Status, string StatusUrl);
+    public sealed record AcceptedBody(string ReceiptId, string Status, string StatusUrl)
+    {
+        /// <summary>The signer's referral code: share links carry it as <c>ref=</c>, and signatures they bring count for it.</summary>
+        public string? ReferralCode { get; init; }
+    }
 
     /// <summary>
     /// The language goes along to an organizer's own thank-you page as well: one page for both languages can then

@@ -69,6 +69,7 @@ public static class SignatureJson
         Website = Honeypot(root),
         CaptchaResponse = Captcha(root),
         Lang = Language(root),
+        Sources = Sources(root),
     };
 
     private static SignatureInput FromOsdi(JsonElement root, JsonElement person)
@@ -91,8 +92,38 @@ public static class SignatureJson
             Website = Honeypot(root),
             CaptchaResponse = Captcha(root),
             Lang = Language(root),
+            Sources = OsdiSources(root),
         };
     }
+
+    /// <summary>
+    /// Our flat shape takes the names a page's address and a form use (<c>source</c>, <c>utm_source</c>, <c>referrer</c>
+    /// or <c>ref</c>), and the camelCase spelling of the utm values (<c>utmSource</c>) that the rest of our JSON uses.
+    /// </summary>
+    private static SignatureSources? Sources(JsonElement root) => NonEmpty(new SignatureSources
+    {
+        Source = String(root, SignatureSources.SourceField),
+        UtmSource = String(root, SignatureSources.UtmSourceField) ?? String(root, "utmSource"),
+        UtmMedium = String(root, SignatureSources.UtmMediumField) ?? String(root, "utmMedium"),
+        UtmCampaign = String(root, SignatureSources.UtmCampaignField) ?? String(root, "utmCampaign"),
+        Referrer = String(root, SignatureSources.ReferrerField) ?? String(root, "ref"),
+    });
+
+    /// <summary>OSDI's <c>referrer_data: {source, referrer, website}</c>; the flat names are read too, for tools that send both.</summary>
+    private static SignatureSources? OsdiSources(JsonElement root)
+    {
+        var flat = Sources(root);
+        if (!root.TryGetProperty("referrer_data", out var data) || data.ValueKind == JsonValueKind.Null) return flat;
+        if (data.ValueKind != JsonValueKind.Object) throw new FieldTypeException("referrer_data", "'referrer_data' must be an object.");
+        return NonEmpty((flat ?? new SignatureSources()) with
+        {
+            Source = String(data, SignatureSources.SourceField) ?? flat?.Source,
+            Referrer = String(data, SignatureSources.ReferrerField) ?? flat?.Referrer,
+            Website = String(data, SignatureSources.WebsiteField),
+        });
+    }
+
+    private static SignatureSources? NonEmpty(SignatureSources sources) => sources.IsEmpty ? null : sources;
 
     private static JsonElement? FirstObject(JsonElement parent, string name, string prefer)
     {
@@ -211,5 +242,20 @@ public static class FormValues
         Website = field("website"),
         CaptchaResponse = field("cf-turnstile-response") ?? field("h-captcha-response") ?? field("captchaResponse"),
         Lang = SignerLanguage.Normalize(field("lang")),
+        Sources = SourcesOf(field),
     };
+
+    /// <summary>Hidden fields with the names of the page address's parameters; <c>ref</c> as well as <c>referrer</c>.</summary>
+    public static SignatureSources? SourcesOf(Func<string, string?> field)
+    {
+        var sources = new SignatureSources
+        {
+            Source = field(SignatureSources.SourceField),
+            UtmSource = field(SignatureSources.UtmSourceField),
+            UtmMedium = field(SignatureSources.UtmMediumField),
+            UtmCampaign = field(SignatureSources.UtmCampaignField),
+            Referrer = field(SignatureSources.ReferrerField) ?? field("ref"),
+        };
+        return sources.IsEmpty ? null : sources;
+    }
 }

@@ -65,6 +65,15 @@ public sealed class PageStrings
     public required string Back { get; init; }
     public required string Receipt { get; init; }
 
+    // The share step after signing: every share link carries the signer's referral code.
+    public required string ShareHeading { get; init; }
+    public required string ShareText { get; init; }
+    public required string ShareCopy { get; init; }
+    public required string ShareEmail { get; init; }
+    /// <summary>The words a shared link goes with, as plain text (they go into addresses, not HTML); {0} is the petition's title.</summary>
+    public required string ShareMessage { get; init; }
+    public required string ShareSubject { get; init; }
+
     public required string NotFound { get; init; }
     public required string NotFoundText { get; init; }
     public required string TryAgain { get; init; }
@@ -152,6 +161,12 @@ public sealed class PageStrings
         CheckAgain = "Check again",
         Back = "Back to the petition",
         Receipt = "Your receipt:",
+        ShareHeading = "Ask your friends to sign",
+        ShareText = "Every signature your link brings counts toward this petition.",
+        ShareCopy = "Your link to share",
+        ShareEmail = "Email",
+        ShareMessage = "I signed \u201C{0}\u201D. Will you sign too?",
+        ShareSubject = "Will you sign \u201C{0}\u201D?",
         NotFound = "Petition not found",
         NotFoundText = "There is no petition at this address. Check the link.",
         TryAgain = "Please try again",
@@ -233,6 +248,12 @@ public sealed class PageStrings
         CheckAgain = "Volver a comprobar",
         Back = "Volver a la petición",
         Receipt = "Tu comprobante:",
+        ShareHeading = "Pide a tus amistades que firmen",
+        ShareText = "Cada firma que llegue por tu enlace suma para esta petición.",
+        ShareCopy = "Tu enlace para compartir",
+        ShareEmail = "Correo",
+        ShareMessage = "Firmé «{0}». ¿Firmas tú también?",
+        ShareSubject = "¿Firmarías «{0}»?",
         NotFound = "Petición no encontrada",
         NotFoundText = "No hay ninguna petición en esta dirección. Revisa el enlace.",
         TryAgain = "Inténtalo de nuevo",
@@ -283,6 +304,8 @@ public sealed class PageStrings
             [ReasonCodes.CityInvalid] = "Escribe el nombre de la ciudad solo con letras.",
             [ReasonCodes.CommentTooLong] = "Tu comentario es demasiado largo.",
             [ReasonCodes.CommentInvalidCharacters] = "Tu comentario contiene caracteres que no se pueden mostrar.",
+            [ReasonCodes.SourceInvalid] = "El código de origen solo admite letras, números, '-', '_' y '.', hasta 64 caracteres.",
+            [ReasonCodes.ReferrerInvalid] = "El código de quien te invitó no es válido; copia el enlace completo.",
             [ReasonCodes.PetitionNotFound] = "Esta petición no existe. Revisa el enlace.",
             [ReasonCodes.PetitionClosed] = "Esta petición ya no recoge firmas.",
             ["temporarily_unavailable"] = "No pudimos registrar tu firma ahora. No se guardó nada; inténtalo de nuevo en un momento.",

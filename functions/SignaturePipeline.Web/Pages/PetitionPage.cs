@@ -97,6 +97,7 @@ public static class PetitionPage
         html.Append("<div class=\"row\">"); Append(PostalCode); Append(State); html.Append("</div>");
         Append(City);
         Append(Comment);
+        AppendSources(html, values?.Sources);
         // The honeypot: people never see or reach it, and form-filling bots tend to fill every field.
         html.Append("<div class=\"hp\" aria-hidden=\"true\"><label for=\"f-website\">").Append(t.Honeypot)
             .Append("</label><input id=\"f-website\" name=\"website\" type=\"text\" tabindex=\"-1\" autocomplete=\"off\"></div>");
@@ -145,6 +146,25 @@ public static class PetitionPage
         // Below the control, so controls that share a row stay aligned however long a message is.
         if (error is not null) html.Append("<p class=\"err\" id=\"err-").Append(field.Name).Append("\">").Append(Encode(error)).Append("</p>");
         html.Append("</div>");
+    }
+
+    /// <summary>
+    /// Where the visitor came from (the page address's <c>source</c>, <c>utm_*</c> and <c>ref</c>, or a refused post's
+    /// fields), as hidden fields the form posts along. Only values that pass the rules: a mangled link must not cost
+    /// the visitor their signature.
+    /// </summary>
+    private static void AppendSources(StringBuilder html, SignatureSources? sources)
+    {
+        if (SignatureSources.Validate(sources, []) is not { } valid) return;
+        void Hidden(string name, string? value)
+        {
+            if (value is not null) html.Append("<input type=\"hidden\" name=\"").Append(name).Append("\" value=\"").Append(Encode(value)).Append("\">");
+        }
+        Hidden(SignatureSources.SourceField, valid.Source);
+        Hidden(SignatureSources.UtmSourceField, valid.UtmSource);
+        Hidden(SignatureSources.UtmMediumField, valid.UtmMedium);
+        Hidden(SignatureSources.UtmCampaignField, valid.UtmCampaign);
+        Hidden(SignatureSources.ReferrerField, valid.Referrer);
     }
 
     private static string? ValueOf(SignatureInput? values, string field) => values is null ? null : field switch

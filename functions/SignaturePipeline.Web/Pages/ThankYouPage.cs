@@ -17,7 +17,10 @@ public static class ThankYouPage
     /// <summary><c>private=1</c>: the signer asked not to be named to the target, and the page says so back to them.</summary>
     public const string PrivateParameter = "private";
 
-    public static IResult Render(Petition petition, string? receiptId, Receipt? receipt, int check, PageLanguage language, bool isPrivate = false)
+    /// <summary>Where share links point (the petition's public page) and the signer's referral code they carry.</summary>
+    public sealed record Share(string PageUrl, string ReferralCode);
+
+    public static IResult Render(Petition petition, string? receiptId, Receipt? receipt, int check, PageLanguage language, bool isPrivate = false, Share? share = null)
     {
         var t = language.Strings;
         var title = Encode(petition.Title);
@@ -60,10 +63,29 @@ public static class ThankYouPage
                 body.Append("<h1>").Append(t.Thanks).Append("</h1><p>").Append(t.Format(t.Counting, title)).Append("</p>").Append(chosen);
                 break;
         }
-        body.Append("</div><p><a href=\"").Append(back).Append("\">").Append(t.Back).Append("</a></p>");
+        body.Append("</div>");
+        // Sharing is offered once the signature is on its way or counted, and to a signer who already signed; never after a refusal.
+        if (share is not null && petition.IsOpen && receipt?.Status is ReceiptStatus.Counted or ReceiptStatus.Pending or ReceiptStatus.PendingConfirmation or ReceiptStatus.Duplicate)
+            AppendShare(body, petition, share, t);
+        body.Append("<p><a href=\"").Append(back).Append("\">").Append(t.Back).Append("</a></p>");
         if (receiptId is not null)
             body.Append("<p class=\"small\">").Append(t.Receipt).Append(" <code>").Append(Encode(receiptId)).Append("</code></p>");
         return HtmlPages.Page(petition.Title, body.ToString(), StatusCodes.Status200OK, refresh, lang: t.Lang, varyByLanguage: language.Negotiated);
+    }
+
+    /// <summary>Plain links and the link itself to copy: the page has no scripts (its CSP forbids them), and needs none.</summary>
+    private static void AppendShare(StringBuilder body, Petition petition, Share share, PageStrings t)
+    {
+        var link = ShareLinks.UrlFor(share.PageUrl, share.ReferralCode, ShareLinks.Link);
+        body.Append("<section class=\"card share\" aria-labelledby=\"share-h\"><h2 id=\"share-h\">").Append(t.ShareHeading).Append("</h2><p>")
+            .Append(t.ShareText).Append("</p><label for=\"share-link\">").Append(t.ShareCopy).Append("</label><input id=\"share-link\" type=\"url\" readonly value=\"")
+            .Append(Encode(link)).Append("\"><ul class=\"share-links\">");
+        foreach (var (channel, label, href) in ShareLinks.For(share.PageUrl, share.ReferralCode, t.Format(t.ShareMessage, petition.Title),
+            t.Format(t.ShareSubject, petition.Title), t.ShareEmail))
+            body.Append("<li><a data-channel=\"").Append(channel).Append("\" href=\"").Append(Encode(href)).Append('"')
+                .Append(href.StartsWith("https:", StringComparison.Ordinal) ? " target=\"_blank\" rel=\"noopener noreferrer\"" : "")
+                .Append('>').Append(Encode(label)).Append("</a></li>");
+        body.Append("</ul></section>");
     }
 
     private static string Encode(string? text) => HtmlPages.Encode(text);

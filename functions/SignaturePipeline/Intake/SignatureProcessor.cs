@@ -3,6 +3,7 @@ using SignaturePipeline.Abuse;
 using SignaturePipeline.Confirmation;
 using SignaturePipeline.Petitions;
 using SignaturePipeline.Receipts;
+using SignaturePipeline.Security;
 using SignaturePipeline.Signatures;
 
 namespace SignaturePipeline.Intake;
@@ -19,6 +20,7 @@ public sealed class SignatureProcessor(
     SignerMailDispatcher mailer,
     DisposableDomains disposable,
     CanonicalEmailRules emailRules,
+    ReferralCodes referrals,
     FailureLog failures,
     TimeProvider clock,
     ILogger<SignatureProcessor> logger)
@@ -76,6 +78,8 @@ public sealed class SignatureProcessor(
                 continue;
             }
             byId[petition.Id] = petition;
+            // A message may come from anywhere: a referrer code counts only if this deployment issued it.
+            valid = valid! with { Sources = valid.Sources?.KeepingIssuedReferrer(referrals.IsIssued) };
             var (shard, rowKey) = signatures.KeyOf(item.PetitionId, valid!.CanonicalEmail);
             var flag = item.Flag ?? (disposable.IsDisposable(valid.Email) ? AbuseFlags.DisposableEmail : null);
             // Two signatures of one person in one message would put one row key twice in a transaction, which Azure refuses.

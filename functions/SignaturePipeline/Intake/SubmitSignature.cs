@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using SignaturePipeline.Abuse;
 using SignaturePipeline.Petitions;
+using SignaturePipeline.Security;
 using SignaturePipeline.Signatures;
 
 namespace SignaturePipeline.Intake;
@@ -10,7 +11,11 @@ public abstract record SubmitResult
 {
     private SubmitResult() { }
 
-    public sealed record Accepted(string ReceiptId, Petition Petition) : SubmitResult;
+    public sealed record Accepted(string ReceiptId, Petition Petition) : SubmitResult
+    {
+        /// <summary>The signer's referral code, for the share links offered after signing (<see cref="ReferralCodes"/>).</summary>
+        public string? ReferralCode { get; init; }
+    }
     public sealed record Invalid(IReadOnlyList<FieldError> Errors, Petition? Petition) : SubmitResult;
     public sealed record PetitionNotFound(string PetitionId) : SubmitResult;
     public sealed record PetitionClosed(Petition Petition) : SubmitResult;
@@ -27,6 +32,7 @@ public sealed class SubmitSignatureHandler(
     AbuseGuard guard,
     CaptchaVerifier captcha,
     CanonicalEmailRules emailRules,
+    ReferralCodes referrals,
     TimeProvider clock,
     ILogger<SubmitSignatureHandler> logger)
 {
@@ -59,6 +65,7 @@ public sealed class SubmitSignatureHandler(
             OptIn = valid.OptIn,
             Private = valid.Private,
             Lang = SignerLanguage.Normalize(input.Lang),
+            Sources = valid.Sources?.KeepingIssuedReferrer(referrals.IsIssued),
         };
         // Rate limits count only what would otherwise be accepted; a honeypot or captcha verdict outranks them.
         var flag = guard.Check(petitionId, signer.ClientIp);
@@ -68,7 +75,7 @@ public sealed class SubmitSignatureHandler(
         try
         {
             var receiptId = await queue.EnqueueAsync(petitionId, normalized, clock.GetUtcNow(), flag, guard.IpHash(signer.ClientIp)).WaitAsync(ct).ConfigureAwait(false);
-            return new SubmitResult.Accepted(receiptId, petition);
+            return new SubmitResult.Accepted(receiptId, petition) { ReferralCode = referrals.Of(receiptId) };
         }
         catch (QueueUnavailableException e)
         {

@@ -19,6 +19,8 @@ namespace SignaturePipeline.Security;
 /// sent keep working for the window. Version 0 is the single secret used before keys were split by purpose.</item>
 /// <item>Other keys of stored rows (a signer's daily email quota, a replacement's details): a key derived with
 /// HKDF-SHA256 (label <c>SignaturePipeline record-keys v1</c>), stable for the life of the data like the IP key.</item>
+/// <item>Referral codes (<see cref="ReferralCodes"/>): a key derived with HKDF-SHA256 (label <c>SignaturePipeline
+/// referral-codes v1</c>), stable: shared links carry the codes for as long as people pass them on.</item>
 /// </list>
 /// </summary>
 public sealed class Hmac
@@ -26,6 +28,7 @@ public sealed class Hmac
     private readonly byte[] _secret;
     private readonly byte[] _ipKey;
     private readonly byte[] _recordKey;
+    private readonly byte[] _referralKey;
     private readonly byte[] _tokenKey;
     private readonly byte[] _previousTokenKey;
     private readonly DateTimeOffset? _previousUntil;
@@ -38,6 +41,7 @@ public sealed class Hmac
         _secret = Encoding.UTF8.GetBytes(o.SecretKey);
         _ipKey = Derive(_secret, "SignaturePipeline ip-hash v1");
         _recordKey = Derive(_secret, "SignaturePipeline record-keys v1");
+        _referralKey = Derive(_secret, "SignaturePipeline referral-codes v1");
         _tokenKey = TokenKey(_secret, o.TokenKeyVersion);
         _previousTokenKey = TokenKey(_secret, o.TokenKeyVersion - 1);
         _previousUntil = o.PreviousTokenKeyUntil;
@@ -56,6 +60,10 @@ public sealed class Hmac
 
     /// <summary>A stable keyed hash for <paramref name="purpose"/> that a stored row's key is made of, as hex.</summary>
     public string RecordHash(string purpose, string value, int bytes) => Hex(_recordKey, purpose, value, bytes);
+
+    /// <summary>The keyed hash a referral code is made of (<see cref="ReferralCodes"/>).</summary>
+    public byte[] ReferralHash(string purpose, string value) =>
+        HMACSHA256.HashData(_referralKey, Encoding.UTF8.GetBytes(purpose + "\n" + value));
 
     /// <summary>The tag that signs a token or receipt body for <paramref name="purpose"/>, with the current token key.</summary>
     public string Tag(string purpose, string body, int bytes) => Hex(_tokenKey, purpose, body, bytes);

@@ -33,6 +33,9 @@ public sealed record SignatureInput
     /// signature: never validated, stored only as <see cref="SignerLanguage.Normalize"/> leaves it; null means English.
     /// </summary>
     public string? Lang { get; init; }
+
+    /// <summary>Where the signature came from (source, utm values, referrer), as posted; null when nothing was.</summary>
+    public SignatureSources? Sources { get; init; }
 }
 
 /// <summary>A signature that passed every rule, in the one spelling that is stored and counted.</summary>
@@ -47,4 +50,8 @@ public sealed record ValidSignature(
     string Country,
     string? Comment,
     bool OptIn,
-    bool Private = false);
+    bool Private = false)
+{
+    /// <summary>Where the signature came from, normalized; null when nothing was given.</summary>
+    public SignatureSources? Sources { get; init; }
+}

@@ -48,6 +48,13 @@ internal static class SignatureColumns
     public const string RemovedAt = "RemovedAt";
     public const string RemovedFrom = "RemovedFrom";
     public const string AnonymisedAt = "AnonymisedAt";
+    /// <summary>Where the signature came from (<see cref="SignatureSources"/>); not personal data, so a tombstone keeps them.</summary>
+    public const string Source = "Source";
+    public const string UtmSource = "UtmSource";
+    public const string UtmMedium = "UtmMedium";
+    public const string UtmCampaign = "UtmCampaign";
+    public const string Referrer = "Referrer";
+    public const string SourceWebsite = "SourceWebsite";
 }
 
 /// <summary>One stored signature row, with the ETag it was read with. A projected read leaves unread columns null.</summary>
@@ -79,6 +86,9 @@ public sealed record SignatureRow(string PetitionId, int Shard, TableEntity Enti
     public SignatureRowStatus? InvalidatedFrom =>
         Entity.GetString(SignatureColumns.InvalidatedFrom) is { } name && Enum.TryParse<SignatureRowStatus>(name, ignoreCase: true, out var status) ? status : null;
     internal string? IndexRow => Entity.GetString(SignatureColumns.IndexRow);
+
+    /// <summary>Where the signature came from; null when it came from nowhere in particular.</summary>
+    public SignatureSources? Sources => SignatureStore.SourcesOf(Entity);
 
     /// <summary>The language the signer used (<see cref="SignerLanguage"/>); null for English.</summary>
     public string? Lang => SignerLanguage.Normalize(Entity.GetString(SignatureColumns.Lang));

@@ -61,9 +61,11 @@ public static partial class SignatureRules
         else if (Text.HasControlCharacters(comment, allowNewlines: true))
             errors.Add(new("comment", ReasonCodes.CommentInvalidCharacters, "Your comment contains characters that cannot be shown. Remove them and try again."));
 
+        var sources = SignatureSources.Validate(input.Sources, errors);
+
         signature = errors.Count == 0
             ? new ValidSignature(first!, last!, email, canonical, zip, stateCode, city.Length == 0 ? null : city,
-                country!, comment.Length == 0 ? null : comment, input.OptIn, input.Private)
+                country!, comment.Length == 0 ? null : comment, input.OptIn, input.Private) { Sources = sources }
             : null;
         return errors;
     }

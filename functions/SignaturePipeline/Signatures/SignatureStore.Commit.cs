@@ -10,8 +10,9 @@ namespace SignaturePipeline.Signatures;
 /// </summary>
 public sealed partial class SignatureStore
 {
-    // Azure's limit is 100 operations per transaction: signature and outbox rows, their index row and the counter.
-    public const int MaxInsertsPerTransaction = 98;
+    // Azure's limit is 100 operations per transaction: signature and outbox rows, their referrer rows, their index row,
+    // the counter and the sources row.
+    public const int MaxInsertsPerTransaction = 97;
 
     /// <summary>
     /// The longest a transaction may take from the moment its rows are stamped with their commit time to the moment it is
@@ -34,8 +35,8 @@ public sealed partial class SignatureStore
         public string? IpHash { get; init; }
         public string? Lang { get; init; }
 
-        /// <summary>Rows this signature adds to its transaction: itself, and its outbox row when it has an email to send.</summary>
-        internal int Operations => MailKind is null ? 1 : 2;
+        /// <summary>Rows this signature adds to its transaction: itself, its outbox row when it has an email to send, its referrer's row.</summary>
+        internal int Operations => (MailKind is null ? 1 : 2) + (Signature.Sources?.Referrer is null ? 0 : 1);
     }
 
     public enum CommitOutcome { Counted, AlreadyCounted, Duplicate }
@@ -95,6 +96,8 @@ public sealed partial class SignatureStore
                 }
             }
             TableEntity? updated = null;
+            var tally = await TallySourcesAsync(partitionKey, counted, ct).ConfigureAwait(false);
+            if (tally is not null) actions.AddRange(tally.Actions);
             if (counted.Count > 0)
             {
                 actions.Add(new TableTransactionAction(TableTransactionActionType.Add, IndexRowOf(partitionKey, counted, countedAt)));
@@ -109,6 +112,7 @@ public sealed partial class SignatureStore
                 using var deadline = new CancellationTokenSource(CommitDeadline);
                 var response = await _table.SubmitTransactionAsync(actions, deadline.Token).ConfigureAwait(false);
                 PipelineMetrics.Transaction(TableNames.Signatures, actions.Count);
+                tally?.Landed(response.Value, owners.Count);
                 if (updated is not null)
                 {
                     updated.ETag = response.Value[^1].Headers.ETag ?? default;
@@ -182,7 +186,7 @@ public sealed partial class SignatureStore
     private static TableEntity ToEntity(string partitionKey, Pending p)
     {
         var s = p.Signature;
-        return WithoutNulls(new TableEntity(partitionKey, p.RowKey)
+        return WithoutNulls(WithSources(new TableEntity(partitionKey, p.RowKey)
         {
             [SignatureColumns.ReceiptId] = p.ReceiptId,
             [SignatureColumns.FirstName] = s.FirstName,
@@ -202,7 +206,7 @@ public sealed partial class SignatureStore
             [SignatureColumns.IpHash] = p.IpHash,
             // On the row as well as the outbox, so a fresh confirmation email asked for later is in the same language.
             [SignatureColumns.Lang] = SignerLanguage.Normalize(p.Lang),
-        });
+        }, s.Sources));
     }
 
     /// <summary>

@@ -108,7 +108,10 @@ public sealed partial class SignatureStore
     /// Rewrites one shard's counter from its rows when they disagree. Guarded by the ETag the counter had before
     /// the recount: a commit in between fails this with 412, and the caller recounts again.
     /// </summary>
-    public async Task<bool> RepairShardAsync(string petitionId, int shard, CancellationToken ct)
+    public async Task<bool> RepairShardAsync(string petitionId, int shard, CancellationToken ct) =>
+        await RepairSourcesAsync(PartitionKeyOf(petitionId, shard), ct).ConfigureAwait(false) | await RepairCounterAsync(petitionId, shard, ct).ConfigureAwait(false);
+
+    private async Task<bool> RepairCounterAsync(string petitionId, int shard, CancellationToken ct)
     {
         var pk = PartitionKeyOf(petitionId, shard);
         var current = await _table.GetEntityIfExistsAsync<TableEntity>(pk, CounterRowKey, cancellationToken: ct).ConfigureAwait(false);

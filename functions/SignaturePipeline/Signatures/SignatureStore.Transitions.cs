@@ -168,6 +168,7 @@ public sealed partial class SignatureStore
                 }
             }
             if (delta != 0) actions.Add(await MoveCounterAsync(pk, row.State ?? "", delta, ct).ConfigureAwait(false));
+            actions.AddRange(await MoveSourcesAsync(pk, row.Entity, delta, ct).ConfigureAwait(false));
             try
             {
                 await _table.SubmitTransactionAsync(actions, ct).ConfigureAwait(false);

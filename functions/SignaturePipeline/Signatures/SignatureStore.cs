@@ -22,6 +22,7 @@ namespace SignaturePipeline.Signatures;
 /// <item><c>SignatureStore.Transitions.cs</c>: every change of a stored row's status, with the counter and the index.</item>
 /// <item><c>SignatureStore.Outbox.cs</c>: RowKey <c>m_{receiptId}</c>, emails to signers not sent yet.</item>
 /// <item><c>SignatureStore.Queries.cs</c>: the bounded reads admin work, exports and milestone emails need.</item>
+/// <item><c>SignatureStore.Sources.cs</c>: RowKey <c>sources</c> (counts by source and utm value) and <c>ref_{code}</c> (counts by referrer).</item>
 /// </list>
 /// Rows <c>s_</c>, <c>m_</c>, <c>t_</c> and <c>counter</c> never share a prefix.
 /// </summary>

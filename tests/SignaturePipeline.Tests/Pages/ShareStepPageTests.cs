@@ -14,7 +14,7 @@ public sealed partial class ShareStepPageTests
     private static readonly PageLanguage English = PageLanguage.Of(Request());
 
     private static Task<Response> ThanksAsync(ReceiptStatus status, Petition? petition = null) =>
-        RunAsync(ThankYouPage.Render(petition ?? Petition(), "r-1", new Receipt("r-1", "stop-s-comm", status, SupporterNumber: 7), 0, English, Share));
+        RunAsync(ThankYouPage.Render(petition ?? Petition(), "r-1", new Receipt("r-1", "stop-s-comm", status, SupporterNumber: 7), 0, English, share: Share));
 
     [Fact]
     public async Task Every_share_link_on_the_thank_you_page_carries_the_signers_code_and_its_channel_as_plain_links()

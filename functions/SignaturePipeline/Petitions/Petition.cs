@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using SignaturePipeline.Webhooks;
 
 namespace SignaturePipeline.Petitions;
 
@@ -49,6 +50,9 @@ public sealed record Petition
     /// so editing a closed petition's text never postpones its signers' anonymisation.
     /// </summary>
     public DateTimeOffset? ClosedAt { get; init; }
+
+    /// <summary>Where signatures and events flow out to (secrets sealed, never serialized).</summary>
+    public IReadOnlyList<Webhook> Webhooks { get; init; } = [];
 
     public bool IsOpen => Status == PetitionStatus.Open;
 

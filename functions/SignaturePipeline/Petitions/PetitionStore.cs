@@ -4,6 +4,7 @@ using Azure;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Options;
 using SignaturePipeline.Storage;
+using SignaturePipeline.Webhooks;
 
 namespace SignaturePipeline.Petitions;
 
@@ -142,6 +143,7 @@ public sealed class PetitionStore(TableServiceClient tables, IOptions<PipelineOp
         ["CreatedAt"] = p.CreatedAt,
         ["UpdatedAt"] = p.UpdatedAt,
         ["ClosedAt"] = p.ClosedAt,
+        ["Webhooks"] = p.Webhooks.Count == 0 ? null : StoredWebhook.Serialize(p.Webhooks),
     };
 
     private static Petition FromEntity(TableEntity e) => new()
@@ -160,5 +162,6 @@ public sealed class PetitionStore(TableServiceClient tables, IOptions<PipelineOp
         CreatedAt = e.GetDateTimeOffset("CreatedAt") ?? default,
         UpdatedAt = e.GetDateTimeOffset("UpdatedAt") ?? default,
         ClosedAt = e.GetDateTimeOffset("ClosedAt"),
+        Webhooks = StoredWebhook.Deserialize(e.GetString("Webhooks")),
     };
 }

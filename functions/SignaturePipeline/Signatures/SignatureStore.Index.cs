@@ -44,17 +44,21 @@ public sealed partial class SignatureStore
     /// <summary>The delivery index row of the counted signatures of one transaction.</summary>
     private static TableEntity IndexRowOf(string partitionKey, IReadOnlyList<Pending> counted, DateTimeOffset countedAt) =>
         IndexedSigner.ToIndexEntity(partitionKey, IndexRowKeyOf(countedAt, counted[0].RowKey), countedAt,
-            counted.Select(p => IndexedSigner.From(p.Signature, p.SignedAt)));
+            counted.Select(p => IndexedSigner.From(p.Signature, p.SignedAt)),
+            counted.Select(p => new SignerRef(p.RowKey, p.Signature.OptIn ? p.Signature.Email : null)).ToList());
 
-    /// <summary>The index row's signers without the one <paramref name="row"/> describes; null when it is not listed there.</summary>
-    private static List<IndexedSigner>? WithoutSigner(TableEntity indexRow, SignatureRow row)
+    /// <summary>The index row's signers (and their refs) without the one <paramref name="row"/> describes; null when it is not listed there.</summary>
+    private static (List<IndexedSigner> Signers, List<SignerRef> Refs)? WithoutSigner(TableEntity indexRow, SignatureRow row)
     {
         var signers = IndexedSigner.ReadSigners(indexRow).ToList();
-        var at = signers.FindIndex(s => s.FirstName == (row.FirstName ?? "") && s.LastName == (row.LastName ?? "")
+        var refs = IndexedSigner.ReadRefs(indexRow).ToList();
+        var at = refs.Count == signers.Count ? refs.FindIndex(r => r.RowKey == row.RowKey) : -1;
+        if (at < 0) at = signers.FindIndex(s => s.FirstName == (row.FirstName ?? "") && s.LastName == (row.LastName ?? "")
             && s.PostalCode == (row.PostalCode ?? "") && s.State == (row.State ?? "") && s.Comment == (row.Comment ?? ""));
         if (at < 0) return null;
         signers.RemoveAt(at);
-        return signers;
+        if (refs.Count > at) refs.RemoveAt(at);
+        return (signers, refs);
     }
 
     /// <summary>

@@ -1,5 +1,4 @@
 using System.Text.Json.Serialization;
-using SignaturePipeline.Webhooks;
 
 namespace SignaturePipeline.Petitions;
 

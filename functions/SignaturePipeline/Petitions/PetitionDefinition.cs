@@ -1,5 +1,4 @@
 using SignaturePipeline.Signatures;
-using SignaturePipeline.Webhooks;
 
 namespace SignaturePipeline.Petitions;
 

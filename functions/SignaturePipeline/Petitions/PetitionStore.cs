@@ -4,7 +4,6 @@ using Azure;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Options;
 using SignaturePipeline.Storage;
-using SignaturePipeline.Webhooks;
 
 namespace SignaturePipeline.Petitions;
 

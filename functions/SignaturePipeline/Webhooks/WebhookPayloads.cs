@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using SignaturePipeline.Petitions;
 using SignaturePipeline.Signatures;
 
 namespace SignaturePipeline.Webhooks;

@@ -8,6 +8,7 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SignaturePipeline.Petitions;
+using SignaturePipeline.Security;
 using SignaturePipeline.Signatures;
 
 namespace SignaturePipeline.Webhooks;

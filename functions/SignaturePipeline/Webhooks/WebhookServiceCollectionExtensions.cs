@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using SignaturePipeline.Petitions;
+using SignaturePipeline.Security;
 
 namespace SignaturePipeline.Webhooks;
 
@@ -11,6 +13,7 @@ public static class WebhookServiceCollectionExtensions
     {
         services.AddOptions<WebhookOptions>().Bind(configuration.GetSection(WebhookOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<WebhookSecrets>();
+        services.AddSingleton(sp => new WebhookRules(sp.GetRequiredService<IOptions<WebhookOptions>>().Value.AllowLoopback, sp.GetRequiredService<WebhookSecrets>()));
         services.AddSingleton<WebhookStore>();
         services.AddSingleton<WebhookDispatcher>();
         services.AddSingleton<WebhookEventLog>();

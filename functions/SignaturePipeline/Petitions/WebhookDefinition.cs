@@ -1,8 +1,9 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
+using SignaturePipeline.Security;
 
-namespace SignaturePipeline.Webhooks;
+namespace SignaturePipeline.Petitions;
 
 /// <summary>
 /// One entry of a petition definition's <c>webhooks</c>. <see cref="Secret"/> and <see cref="Headers"/> are write-only:

@@ -1,8 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
-using SignaturePipeline.Security;
 
-namespace SignaturePipeline.Webhooks;
+namespace SignaturePipeline.Security;
 
 /// <summary>
 /// Seals webhook secrets and header values (an <c>OSDI-API-Token</c> is a key to the organizer's whole list) with AES-GCM

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace SignaturePipeline.Webhooks;
+namespace SignaturePipeline.Security;
 
 /// <summary>
 /// Which addresses a webhook may connect to: public unicast only. Refused: unspecified, loopback (unless allowed, for local

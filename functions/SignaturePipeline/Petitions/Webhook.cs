@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace SignaturePipeline.Webhooks;
+namespace SignaturePipeline.Petitions;
 
 /// <summary>The events a webhook can ask for, as they appear in a definition and in <c>X-Signature-Event</c>.</summary>
 public static class WebhookEvents

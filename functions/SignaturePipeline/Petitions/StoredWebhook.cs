@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace SignaturePipeline.Webhooks;
+namespace SignaturePipeline.Petitions;
 
 /// <summary>A petition's webhooks as the <c>Webhooks</c> column of its row holds them: JSON, secrets and header values sealed.</summary>
 internal sealed record StoredWebhook(string Id, string Url, List<string> Events, string Format, bool Batch, DateTimeOffset Since,

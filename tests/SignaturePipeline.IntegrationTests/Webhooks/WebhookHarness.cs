@@ -26,7 +26,8 @@ public sealed class WebhookHarness(ServiceProvider services, ShiftableClock cloc
     public ShiftableClock Clock { get; } = clock;
     private readonly HashSet<string> _petitions = new(StringComparer.Ordinal);
 
-    public static async Task<WebhookHarness> StartAsync(AzuriteFixture azurite, IDictionary<string, string?>? overrides = null)
+    public static async Task<WebhookHarness> StartAsync(AzuriteFixture azurite, IDictionary<string, string?>? overrides = null,
+        Action<IServiceCollection>? configure = null)
     {
         var clock = new ShiftableClock();
         var settings = new Dictionary<string, string?>
@@ -36,18 +37,23 @@ public sealed class WebhookHarness(ServiceProvider services, ShiftableClock cloc
             ["Webhooks:FirstRetrySeconds"] = "0.05",
         };
         foreach (var (key, value) in overrides ?? new Dictionary<string, string?>()) settings[key] = value;
-        var services = await azurite.BuildServicesAsync(settings, s => s.AddSingleton<TimeProvider>(clock));
+        var services = await azurite.BuildServicesAsync(settings, s =>
+        {
+            s.AddSingleton<TimeProvider>(clock);
+            configure?.Invoke(s);
+        });
         return new WebhookHarness(services, clock);
     }
 
     /// <summary>A petition (counting at once) with one webhook to <paramref name="url"/>.</summary>
     public async Task<string> PetitionAsync(Uri url, string format = "json", bool batch = false, string[]? events = null,
-        Dictionary<string, string?>? headers = null)
+        Dictionary<string, string?>? headers = null, int[]? milestones = null)
     {
         var id = AzuriteFixture.NewPetitionId("wh");
         var definition = AzuriteFixture.Definition("Webhook test petition") with
         {
             RequireConfirmation = false,
+            Milestones = milestones is null ? null : [.. milestones],
             Webhooks = [new WebhookDefinition
             {
                 Url = url.AbsoluteUri, Secret = Secret, Format = format, Batch = batch, Headers = headers,

@@ -107,6 +107,43 @@ public sealed class WebhookDeliveryTests(AzuriteFixture azurite)
         Assert.Empty(Listed(failures, id));
     }
 
+    [Fact]
+    public async Task A_receiver_that_answers_429_is_asked_again_no_sooner_than_its_Retry_After()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var harness = await WebhookHarness.StartAsync(azurite);
+        var id = await harness.PetitionAsync(receiver.Url);
+        receiver.AnswerNext(429);
+        await harness.SignAsync(id, 1);
+        await harness.DispatchAsync();
+        await harness.PumpUntilAsync(() => !receiver.Store.IsEmpty);
+
+        var (first, second) = (receiver.Requests.First(), receiver.Requests.Last());
+        Assert.Equal([429, 200], receiver.Requests.Select(r => r.Answered));
+        Assert.Equal(first.Delivery, second.Delivery);
+        Assert.True(second.ArrivedAt - first.ArrivedAt >= TimeSpan.FromMilliseconds(900), $"retried after {second.ArrivedAt - first.ArrivedAt}");
+    }
+
+    [Fact]
+    public async Task A_redirect_is_not_followed_and_is_kept_as_a_failure_at_once()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var harness = await WebhookHarness.StartAsync(azurite);
+        var id = await harness.PetitionAsync(receiver.Url);
+        receiver.AnswerNext(302);
+        await harness.SignAsync(id, 1);
+        await harness.DispatchAsync();
+        var failures = harness.Services.GetRequiredService<WebhookFailures>();
+        await harness.PumpUntilAsync(() => Listed(failures, id).Count == 1);
+        await harness.DrainAsync(TimeSpan.FromMilliseconds(300));
+
+        var request = Assert.Single(receiver.Requests);
+        Assert.Equal(302, request.Answered);
+        var failure = Assert.Single(Listed(failures, id));
+        Assert.Equal(1, failure.Attempts);
+        Assert.Contains("redirects are not followed", failure.Error, StringComparison.Ordinal);
+    }
+
     private static IReadOnlyList<WebhookFailure> Listed(WebhookFailures failures, string id) =>
         Assert.IsType<WebhookFailuresResult.Listed>(failures.ListAsync(id, CancellationToken.None).GetAwaiter().GetResult()).Failures;
 

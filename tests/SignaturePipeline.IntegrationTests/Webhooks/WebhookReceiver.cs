@@ -15,7 +15,10 @@ namespace SignaturePipeline.IntegrationTests.Webhooks;
 /// </summary>
 public sealed class WebhookReceiver : IAsyncDisposable
 {
-    public sealed record Request(string Event, string Delivery, string Timestamp, string Signature, byte[] Body, IHeaderDictionary Headers, int Answered);
+    public sealed record Request(string Event, string Delivery, string Timestamp, string Signature, byte[] Body, IHeaderDictionary Headers, int Answered)
+    {
+        public DateTime ArrivedAt { get; } = DateTime.UtcNow;
+    }
 
     private readonly WebApplication _app;
     private readonly ConcurrentQueue<int> _answers = new();
@@ -38,7 +41,7 @@ public sealed class WebhookReceiver : IAsyncDisposable
         builder.Logging.ClearProviders();
         var app = builder.Build();
         WebhookReceiver? receiver = null;
-        app.MapPost("/hook", async (HttpRequest request) =>
+        app.MapPost("/hook", async (HttpRequest request, HttpResponse response) =>
         {
             using var buffer = new MemoryStream();
             await request.Body.CopyToAsync(buffer);
@@ -48,6 +51,9 @@ public sealed class WebhookReceiver : IAsyncDisposable
                 request.Headers["X-Signature-Timestamp"].ToString(), request.Headers["X-Signature-256"].ToString(), buffer.ToArray(),
                 new HeaderDictionary(request.Headers.ToDictionary(h => h.Key, h => h.Value)), status));
             if (status is >= 200 and < 300) receiver.Store.TryAdd(delivery, buffer.ToArray());
+            // A throttling receiver says when to come back; a redirecting one says where (which must not be followed).
+            if (status == 429) response.Headers.RetryAfter = "1";
+            if (status is >= 300 and < 400) response.Headers.Location = "http://127.0.0.1:9/elsewhere";
             return Results.StatusCode(status);
         });
         await app.StartAsync();

@@ -173,6 +173,26 @@ public sealed class WebhookDeliveryTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task A_signer_erased_before_their_event_is_sent_is_never_sent_by_name()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var harness = await WebhookHarness.StartAsync(azurite);
+        var id = await harness.PetitionAsync(receiver.Url);
+        await harness.SignAsync(id, 2);
+        await harness.DispatchAsync();
+        // Queued (by reference), not yet sent: the erasure comes first.
+        await harness.Services.GetRequiredService<PrivacyHandlers>().EraseAsync(id, WebhookHarness.EmailOf(id, 0), CancellationToken.None);
+        await harness.DispatchAsync();
+        await harness.PumpUntilAsync(() => receiver.Store.Count >= 2);
+        await harness.DrainAsync(TimeSpan.FromMilliseconds(300));
+
+        Assert.Equal([WebhookEvents.SignatureCounted, WebhookEvents.SignatureRemoved], receiver.Requests.Select(r => r.Event).Order());
+        var everything = string.Concat(receiver.Requests.Select(r => System.Text.Encoding.UTF8.GetString(r.Body)));
+        Assert.DoesNotContain("Number0", everything, StringComparison.Ordinal);
+        Assert.Contains("Number1", everything, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_batching_webhook_gets_the_signatures_of_a_commit_in_one_post_as_OSDI_signatures()
     {
         await using var receiver = await WebhookReceiver.StartAsync();

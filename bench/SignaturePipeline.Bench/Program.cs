@@ -4,7 +4,15 @@ using SignaturePipeline.Bench;
 // dotnet run -c Release --project bench/SignaturePipeline.Bench -- --delivery 1000000   (one weekly delivery of N signatures)
 // dotnet run -c Release --project bench/SignaturePipeline.Bench -- --only reads   (public reads while signatures are counted)
 // dotnet run -c Release --project bench/SignaturePipeline.Bench -- --only sources   (what counting by source and referrer costs)
+// dotnet run -c Release --project bench/SignaturePipeline.Bench -- --only webhooks   (end to end with a webhook on the petition)
 var options = BenchOptions.Parse(args);
+if (options.Only == "webhooks")
+{
+    var webhooks = await WebhookBenchmark.RunAsync(options);
+    Console.WriteLine(webhooks);
+    if (options.Write) BenchmarksFile.WriteSection(options.Root, "webhooks", webhooks);
+    return 0;
+}
 if (options.Only == "reads")
 {
     var reads = await ReadBenchmark.RunAsync(options);

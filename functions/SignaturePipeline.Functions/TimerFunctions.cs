@@ -5,6 +5,7 @@ using SignaturePipeline.Milestones;
 using SignaturePipeline.Operations;
 using SignaturePipeline.Privacy;
 using SignaturePipeline.Timers;
+using SignaturePipeline.Webhooks;
 
 namespace SignaturePipeline.Functions;
 
@@ -13,8 +14,13 @@ namespace SignaturePipeline.Functions;
 /// the same names the local host reads. A timer run can replay after a lost lease, so every handler here records its
 /// facts before acting.
 /// </summary>
-public sealed class TimerFunctions(MilestoneNotifier milestones, DeliveryCompiler deliveries, SignerMailer signerMail, PrivacyHandlers privacy, TableBackup backup)
+public sealed class TimerFunctions(MilestoneNotifier milestones, DeliveryCompiler deliveries, SignerMailer signerMail, PrivacyHandlers privacy, TableBackup backup,
+    WebhookDispatcher webhooks)
 {
+    [Function(PipelineTimers.DispatchWebhooks)]
+    public Task DispatchWebhooks([TimerTrigger("%DispatchWebhooksSchedule%")] TimerInfo timer, CancellationToken ct) =>
+        webhooks.RunAsync(ct);
+
     [Function(PipelineTimers.SendSignerEmails)]
     public Task SendSignerEmails([TimerTrigger("%SendSignerEmailsSchedule%")] TimerInfo timer, CancellationToken ct) =>
         signerMail.SweepAsync(ct);

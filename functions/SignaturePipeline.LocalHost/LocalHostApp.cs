@@ -3,6 +3,7 @@ using SignaturePipeline.LocalHost.Azurite;
 using SignaturePipeline.LocalHost.Triggers;
 using SignaturePipeline.Storage;
 using SignaturePipeline.Web;
+using SignaturePipeline.Webhooks;
 
 namespace SignaturePipeline.LocalHost;
 
@@ -42,6 +43,8 @@ public static class LocalHostApp
 
         services.AddSingleton(new QueueFunction(SignatureProcessor.FunctionName, QueueNames.Signatures,
             (sp, message, ct) => sp.GetRequiredService<SignatureProcessor>().ProcessAsync(message.MessageText, message.MessageId, message.DequeueCount, ct)));
+        services.AddSingleton(new QueueFunction(WebhookSender.FunctionName, QueueNames.Webhooks,
+            (sp, message, ct) => sp.GetRequiredService<WebhookSender>().ProcessAsync(message.MessageText, ct)));
         services.AddSingleton<QueueTriggerHost>();
         services.AddHostedService(sp => sp.GetRequiredService<QueueTriggerHost>());
         services.AddSingleton<TimerTriggerHost>();

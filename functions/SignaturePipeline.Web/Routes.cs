@@ -40,4 +40,6 @@ public static class Routes
     public const string Anonymise = AdminPrefix + "petitions/{petitionId}/anonymise";
     public const string Deliveries = AdminPrefix + "petitions/{petitionId}/deliveries";
     public const string Sources = AdminPrefix + "petitions/{petitionId}/sources";
+    public const string WebhookFailures = AdminPrefix + "petitions/{petitionId}/webhooks/failures";
+    public const string ResendWebhookFailures = AdminPrefix + "petitions/{petitionId}/webhooks/failures/resend";
 }

@@ -12,6 +12,7 @@ using SignaturePipeline.Web.Operations;
 using SignaturePipeline.Web.Pages;
 using SignaturePipeline.Web.Petitions;
 using SignaturePipeline.Web.Receipts;
+using SignaturePipeline.Web.Webhooks;
 
 namespace SignaturePipeline.Web;
 
@@ -30,6 +31,7 @@ public static class WebServiceCollectionExtensions
         services.AddSingleton<PrivacyAdminEndpoints>();
         services.AddSingleton<DeliveryEndpoints>();
         services.AddSingleton<SourceEndpoints>();
+        services.AddSingleton<WebhookEndpoints>();
         services.AddLogging(logging => logging.AddFilter(Http.RequestLog.QuietCategory, LogLevel.Warning));
         return services;
     }
@@ -76,6 +78,8 @@ public static class WebServiceCollectionExtensions
         admin.MapPost("/" + Routes.Deliveries, (string petitionId, string? target, DeliveryEndpoints e, CancellationToken ct) => e.DeliverNowAsync(petitionId, target, ct));
         admin.MapGet("/" + Routes.Deliveries, (string petitionId, string? target, DeliveryEndpoints e, CancellationToken ct) => e.ListAsync(petitionId, target, ct));
         admin.MapGet("/" + Routes.Sources, (string petitionId, SourceEndpoints e, CancellationToken ct) => e.GetAsync(petitionId, ct));
+        admin.MapGet("/" + Routes.WebhookFailures, (string petitionId, WebhookEndpoints e, CancellationToken ct) => e.ListFailuresAsync(petitionId, ct));
+        admin.MapPost("/" + Routes.ResendWebhookFailures, (string petitionId, string? id, WebhookEndpoints e, CancellationToken ct) => e.ResendAsync(petitionId, id, ct));
         return admin;
     }
 }

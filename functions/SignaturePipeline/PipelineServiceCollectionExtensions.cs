@@ -16,6 +16,7 @@ using SignaturePipeline.Security;
 using SignaturePipeline.Signatures;
 using SignaturePipeline.Storage;
 using SignaturePipeline.Timers;
+using SignaturePipeline.Webhooks;
 
 namespace SignaturePipeline;
 
@@ -83,6 +84,8 @@ public static class PipelineServiceCollectionExtensions
         services.AddOptions<DeliveryOptions>().Bind(configuration.GetSection(DeliveryOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<DeliveryStore>().AddSingleton<SignerFeed>().AddSingleton<DeliveryFiles>().AddSingleton<DeliveryCompiler>();
 
+        services.AddWebhooks(configuration);
+        AddTimerJob(services, PipelineTimers.DispatchWebhooks, (sp, ct) => sp.GetRequiredService<WebhookDispatcher>().RunAsync(ct));
         AddTimerJob(services, PipelineTimers.SendMilestoneEmails, (sp, ct) => sp.GetRequiredService<MilestoneNotifier>().RunAsync(ct));
         AddTimerJob(services, PipelineTimers.SendSignerEmails, (sp, ct) => sp.GetRequiredService<SignerMailer>().SweepAsync(ct));
         AddTimerJob(services, PipelineTimers.AnonymiseClosedPetitions, (sp, ct) => sp.GetRequiredService<PrivacyHandlers>().RunRetentionAsync(ct));

@@ -170,6 +170,7 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
       SendSignerEmailsSchedule: '0 */2 * * * *'
       AnonymiseClosedPetitionsSchedule: '0 30 3 * * *'
       BackupTablesSchedule: '0 0 2 * * *'
+      DispatchWebhooksSchedule: '*/30 * * * * *'
     }
   }
 }

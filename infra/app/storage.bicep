@@ -30,6 +30,9 @@ var queueNames = [
   // Created up front so the poison queue is visible (and alertable) before the
   // first failure instead of appearing lazily.
   'signatures-poison'
+  // Webhook events on their way to organizers' tools, and the messages whose processing kept failing.
+  'webhooks'
+  'webhooks-poison'
 ]
 
 var tableNames = [
@@ -43,6 +46,7 @@ var tableNames = [
   'timerruns'
   'invalidations'
   'signermail'
+  'webhooks'
 ]
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {

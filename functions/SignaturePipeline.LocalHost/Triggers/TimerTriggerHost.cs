@@ -43,6 +43,8 @@ public sealed class TimerTriggerHost(IEnumerable<TimerJob> jobs, IServiceProvide
             try { await Task.Delay(next - now, clock, ct).ConfigureAwait(false); }
             catch (OperationCanceledException) { return; }
             try { await RunAsync(job, ct).ConfigureAwait(false); }
+            // Stopping: a run cut short is the next start's to redo (every job records its facts first), not a host failure.
+            catch (OperationCanceledException) when (ct.IsCancellationRequested) { return; }
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 // Functions does not retry a failed timer run either; the next occurrence will.

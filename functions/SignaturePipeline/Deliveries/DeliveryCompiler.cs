@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using SignaturePipeline.Email;
 using SignaturePipeline.Petitions;
 using SignaturePipeline.Storage;
+using SignaturePipeline.Webhooks;
 using SignaturePipeline.Timers;
 
 namespace SignaturePipeline.Deliveries;
@@ -71,6 +72,7 @@ public sealed class DeliveryCompiler(
     DeliveryFiles files,
     EmailSender email,
     TimerRunLog timerRuns,
+    WebhookEventLog webhookEvents,
     IOptions<DeliveryOptions> options,
     TimeProvider clock,
     ILogger<DeliveryCompiler> logger)
@@ -411,6 +413,15 @@ public sealed class DeliveryCompiler(
         if (claim.Current.TargetSentAt is null)
         {
             await email.SendAsync(DeliveryEmail.ToTarget(petition, claim.Current, highlights, content), IdempotencyKey(claim.Current, "target"), ct).ConfigureAwait(false);
+            // Recorded before the send is marked: a rerun sends under the same key and records the same event (one row).
+            await webhookEvents.RecordAsync(petition.Id, WebhookEvents.DeliverySent, claim.Current.TargetId + "_" + claim.Current.Week, new()
+            {
+                ["targetId"] = claim.Current.TargetId,
+                ["targetName"] = claim.Current.TargetName,
+                ["week"] = claim.Current.Week,
+                ["count"] = claim.Current.Count,
+                ["cumulativeCount"] = claim.Current.CumulativeCount,
+            }, ct).ConfigureAwait(false);
             await claim.UpdateAsync(c => c with { TargetSentAt = clock.GetUtcNow() }, ct).ConfigureAwait(false);
         }
         if (claim.Current.OrganizersSentAt is null)

@@ -6,6 +6,7 @@ using SignaturePipeline.Petitions;
 using SignaturePipeline.Signatures;
 using SignaturePipeline.Storage;
 using SignaturePipeline.Timers;
+using SignaturePipeline.Webhooks;
 
 namespace SignaturePipeline.Milestones;
 
@@ -34,6 +35,7 @@ public sealed class MilestoneNotifier(
     MilestoneStore milestones,
     EmailSender email,
     TimerRunLog timerRuns,
+    WebhookEventLog webhookEvents,
     IOptions<PipelineOptions> pipelineOptions,
     TimeProvider clock,
     ILogger<MilestoneNotifier> logger)
@@ -128,6 +130,9 @@ public sealed class MilestoneNotifier(
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(claim.Token);
             deadline.CancelAfter(SendDeadline);
             await email.SendAsync(MilestoneEmail.Render(facts), key, deadline.Token).ConfigureAwait(false);
+            // Before the milestone is marked sent: a run that dies here sends again under the same key and records it then.
+            await webhookEvents.RecordAsync(petition.Id, WebhookEvents.MilestoneReached, claimed.Threshold.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                new() { ["threshold"] = claimed.Threshold, ["signatureCount"] = counts.Total, ["goal"] = petition.Goal }, deadline.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (!ct.IsCancellationRequested)
         {

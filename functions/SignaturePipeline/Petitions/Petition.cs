@@ -60,6 +60,9 @@ public sealed record Petition
     /// </summary>
     public DateTimeOffset? ClosedAt { get; init; }
 
+    /// <summary>Where signatures and events flow out to (secrets sealed, never serialized).</summary>
+    public IReadOnlyList<Webhook> Webhooks { get; init; } = [];
+
     public bool IsOpen => Status == PetitionStatus.Open;
 
     /// <summary>An origin is allowed when listed exactly, or when the list holds "*".</summary>

@@ -18,6 +18,9 @@ public sealed record PetitionDefinition
     /// <summary>Email confirmation before counting. Left out: true for a new petition, unchanged for an existing one.</summary>
     public bool? RequireConfirmation { get; init; }
 
+    /// <summary>Webhooks (see <see cref="WebhookDefinition"/>). Left out: the stored ones stay; an empty list removes them.</summary>
+    public List<WebhookDefinition>? Webhooks { get; init; }
+
     /// <summary><paramref name="Names"/>: "all" (the default: every signer but those who asked not to be named) or "none".</summary>
     public sealed record TargetDefinition(string? Kind, string? Name, string? Email, string? State, string? Names = null);
 
@@ -25,7 +28,8 @@ public sealed record PetitionDefinition
     public const int MaxLetterLength = 20_000;
 
     /// <summary>Checks every field and returns the petition to store, or the errors an admin tool can show.</summary>
-    public IReadOnlyList<FieldError> Validate(string id, DateTimeOffset now, Petition? existing, out Petition? petition)
+    /// <remarks><paramref name="webhookRules"/>: what webhooks need from the host; without it, a definition with webhooks is refused.</remarks>
+    public IReadOnlyList<FieldError> Validate(string id, DateTimeOffset now, Petition? existing, out Petition? petition, WebhookRules? webhookRules = null)
     {
         var errors = new List<FieldError>();
         petition = null;
@@ -86,6 +90,9 @@ public sealed record PetitionDefinition
         if (ThankYouUrl is not null && !(Uri.TryCreate(ThankYouUrl, UriKind.Absolute, out var thanks) && (thanks.Scheme == Uri.UriSchemeHttps || thanks.Scheme == Uri.UriSchemeHttp)))
             errors.Add(new("thankYouUrl", "thank_you_url_invalid", "The thank-you URL must be an absolute http or https address."));
 
+        var webhooks = Webhooks is null ? existing?.Webhooks ?? []
+            : WebhookDefinition.Validate(Webhooks, existing?.Webhooks ?? [], webhookRules, now, errors);
+
         if (errors.Count > 0) return errors;
         petition = new Petition
         {
@@ -100,6 +107,7 @@ public sealed record PetitionDefinition
             AllowedOrigins = origins,
             ThankYouUrl = ThankYouUrl,
             RequireConfirmation = RequireConfirmation ?? existing?.RequireConfirmation ?? true,
+            Webhooks = webhooks,
             CreatedAt = existing?.CreatedAt ?? now,
             UpdatedAt = now,
             // A petition stored closed before this was recorded: its last edit is the best bound on when it closed.

@@ -32,7 +32,7 @@ public abstract record SavePetitionResult
 /// Reading and defining petitions. Every read is O(1): the cached definition plus the cached counts (one counter per shard,
 /// read at most once a period per petition, see <see cref="PetitionCountCache"/>).
 /// </summary>
-public sealed class PetitionHandlers(PetitionStore petitions, PetitionCountCache counts, TimeProvider clock)
+public sealed class PetitionHandlers(PetitionStore petitions, PetitionCountCache counts, WebhookRules webhookRules, TimeProvider clock)
 {
     public async Task<PublicPetition?> GetAsync(string id, CancellationToken ct)
     {
@@ -51,7 +51,7 @@ public sealed class PetitionHandlers(PetitionStore petitions, PetitionCountCache
     public async Task<SavePetitionResult> SaveAsync(string id, PetitionDefinition definition, CancellationToken ct)
     {
         var existing = PetitionIds.IsValid(id) ? await petitions.ReadAsync(id, ct).ConfigureAwait(false) : null;
-        var errors = definition.Validate(id, clock.GetUtcNow(), existing, out var petition);
+        var errors = definition.Validate(id, clock.GetUtcNow(), existing, out var petition, webhookRules);
         if (errors.Count > 0) return new SavePetitionResult.Invalid(errors);
         var created = await petitions.UpsertAsync(petition!, ct).ConfigureAwait(false);
         return new SavePetitionResult.Saved(petition!, created);

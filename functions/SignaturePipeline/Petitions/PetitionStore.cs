@@ -142,6 +142,7 @@ public sealed class PetitionStore(TableServiceClient tables, IOptions<PipelineOp
         ["CreatedAt"] = p.CreatedAt,
         ["UpdatedAt"] = p.UpdatedAt,
         ["ClosedAt"] = p.ClosedAt,
+        ["Webhooks"] = p.Webhooks.Count == 0 ? null : StoredWebhook.Serialize(p.Webhooks),
     };
 
     private static Petition FromEntity(TableEntity e) => new()
@@ -160,5 +161,6 @@ public sealed class PetitionStore(TableServiceClient tables, IOptions<PipelineOp
         CreatedAt = e.GetDateTimeOffset("CreatedAt") ?? default,
         UpdatedAt = e.GetDateTimeOffset("UpdatedAt") ?? default,
         ClosedAt = e.GetDateTimeOffset("ClosedAt"),
+        Webhooks = StoredWebhook.Deserialize(e.GetString("Webhooks")),
     };
 }

@@ -76,6 +76,12 @@ public sealed class Hmac
         return previousAccepted && FixedTimeEquals(tag, Hex(_previousTokenKey, purpose, body, bytes));
     }
 
+    /// <summary>
+    /// A 32-byte key for <paramref name="label"/>, derived from the secret with HKDF-SHA256: a purpose of its own (sealing
+    /// webhook secrets at rest) never shares a key with hashes or tokens.
+    /// </summary>
+    public byte[] PurposeKey(string label) => Derive(_secret, label);
+
     public static bool FixedTimeEquals(string a, string b) =>
         CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(a), Encoding.UTF8.GetBytes(b));
 

@@ -29,6 +29,11 @@ public sealed record IndexedSigner(string FirstName, string LastName, string Cit
     public const string TallyProperty = "Tally";
     /// <summary><c>Signers</c>, then <c>Signers1</c>, <c>Signers2</c>, …: one JSON text cut into pieces a table string property can hold.</summary>
     public const string SignersProperty = "Signers";
+    /// <summary>
+    /// <c>Refs</c>: per signer, in the same order, [signature row key, email if the signer opted in, else null]. Read only by
+    /// webhooks (which need a stable signature id and the email an opted-in signer agreed to share), never by a delivery.
+    /// </summary>
+    public const string RefsProperty = "Refs";
 
     // Azure caps a string property at 64 KiB (32K UTF-16 code units); an index row of 98 signers with long comments needs several.
     private const int MaxChunkChars = 30_000;
@@ -40,7 +45,8 @@ public sealed record IndexedSigner(string FirstName, string LastName, string Cit
     /// <summary>The first three digits of the ZIP code: the USPS sectional centre, a region a governor's office recognizes.</summary>
     public string Zip3 => PostalCode.Length >= 3 ? PostalCode[..3] : PostalCode;
 
-    internal static TableEntity ToIndexEntity(string partitionKey, string rowKey, DateTimeOffset countedAt, IEnumerable<IndexedSigner> signers)
+    internal static TableEntity ToIndexEntity(string partitionKey, string rowKey, DateTimeOffset countedAt, IEnumerable<IndexedSigner> signers,
+        IReadOnlyList<SignerRef>? refs = null)
     {
         var list = signers.ToList();
         var entity = new TableEntity(partitionKey, rowKey)
@@ -49,6 +55,7 @@ public sealed record IndexedSigner(string FirstName, string LastName, string Cit
             [CountProperty] = list.Count,
             [TallyProperty] = Tally(list),
         };
+        if (refs is { Count: > 0 }) entity[RefsProperty] = JsonSerializer.Serialize(refs.Select(r => new[] { r.RowKey, r.Email }));
         var json = Serialize(list);
         for (int start = 0, chunk = 0; start < json.Length; chunk++)
         {
@@ -109,6 +116,12 @@ public sealed record IndexedSigner(string FirstName, string LastName, string Cit
         return list;
     }
 
+    /// <summary>The row keys (and opted-in emails) of an index row's signers, in commit order; empty for rows written before they were kept.</summary>
+    public static IReadOnlyList<SignerRef> ReadRefs(TableEntity indexRow) =>
+        indexRow.GetString(RefsProperty) is { Length: > 0 } json
+            ? (JsonSerializer.Deserialize<string?[][]>(json) ?? []).Select(r => new SignerRef(r[0] ?? "", r.Length > 1 ? r[1] : null)).ToList()
+            : [];
+
     /// <summary>An array per signer: [first, last, city, state, ZIP, comment, signed at (ISO 8601, UTC)], and "private" after them for a private signer (whose name, city and comment are empty).</summary>
     private static string Serialize(List<IndexedSigner> signers)
     {
@@ -136,3 +149,6 @@ public sealed record IndexedSigner(string FirstName, string LastName, string Cit
         return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
     }
 }
+
+/// <summary>Which signature row an index row's signer is, and their email when they opted in to share it.</summary>
+public sealed record SignerRef(string RowKey, string? Email);

@@ -44,25 +44,33 @@ public sealed partial class SignatureStore
     /// <summary>The delivery index row of the counted signatures of one transaction.</summary>
     private static TableEntity IndexRowOf(string partitionKey, IReadOnlyList<Pending> counted, DateTimeOffset countedAt) =>
         IndexedSigner.ToIndexEntity(partitionKey, IndexRowKeyOf(countedAt, counted[0].RowKey), countedAt,
-            counted.Select(p => IndexedSigner.From(p.Signature, p.SignedAt)));
+            counted.Select(p => IndexedSigner.From(p.Signature, p.SignedAt)),
+            counted.Select(p => new SignerRef(p.RowKey, p.Signature.OptIn ? p.Signature.Email : null)).ToList());
 
     /// <summary>
-    /// The index row's signers without the one <paramref name="row"/> describes; null when it is not listed there. A private
-    /// signer is listed without a name, so it is found by its state, ZIP and signing time, or, should the time read back
-    /// otherwise, by its state and ZIP: any private entry that matches is indistinguishable from theirs.
+    /// The index row's signers (and their refs) without the one <paramref name="row"/> describes; null when it is not listed
+    /// there. Found by its row key when the index row keeps refs. Otherwise a private signer, listed without a name, is found
+    /// by its state, ZIP and signing time, or, should the time read back otherwise, by its state and ZIP: any private entry
+    /// that matches is indistinguishable from theirs.
     /// </summary>
-    private static List<IndexedSigner>? WithoutSigner(TableEntity indexRow, SignatureRow row)
+    private static (List<IndexedSigner> Signers, List<SignerRef> Refs)? WithoutSigner(TableEntity indexRow, SignatureRow row)
     {
         var signers = IndexedSigner.ReadSigners(indexRow).ToList();
-        var listed = row.ToIndexedSigner(indexRow.GetDateTimeOffset(IndexedSigner.CountedAtProperty) ?? default);
-        var at = row.Private
-            ? signers.FindIndex(s => s == listed)
-            : signers.FindIndex(s => !s.Private && s.FirstName == listed.FirstName && s.LastName == listed.LastName
-                && s.PostalCode == listed.PostalCode && s.State == listed.State && s.Comment == listed.Comment);
-        if (at < 0 && row.Private) at = signers.FindIndex(s => s.Private && s.PostalCode == listed.PostalCode && s.State == listed.State);
+        var refs = IndexedSigner.ReadRefs(indexRow).ToList();
+        var at = refs.Count == signers.Count ? refs.FindIndex(r => r.RowKey == row.RowKey) : -1;
+        if (at < 0)
+        {
+            var listed = row.ToIndexedSigner(indexRow.GetDateTimeOffset(IndexedSigner.CountedAtProperty) ?? default);
+            at = row.Private
+                ? signers.FindIndex(s => s == listed)
+                : signers.FindIndex(s => !s.Private && s.FirstName == listed.FirstName && s.LastName == listed.LastName
+                    && s.PostalCode == listed.PostalCode && s.State == listed.State && s.Comment == listed.Comment);
+            if (at < 0 && row.Private) at = signers.FindIndex(s => s.Private && s.PostalCode == listed.PostalCode && s.State == listed.State);
+        }
         if (at < 0) return null;
         signers.RemoveAt(at);
-        return signers;
+        if (refs.Count > at) refs.RemoveAt(at);
+        return (signers, refs);
     }
 
     /// <summary>

@@ -149,7 +149,7 @@ public sealed partial class SignatureStore
                 var key = IndexRowKeyOf(countedAt, rowKey);
                 entity[SignatureColumns.IndexRow] = key;
                 actions.Add(new TableTransactionAction(TableTransactionActionType.Add,
-                    IndexedSigner.ToIndexEntity(pk, key, countedAt, [row.ToIndexedSigner(countedAt)])));
+                    IndexedSigner.ToIndexEntity(pk, key, countedAt, [row.ToIndexedSigner(countedAt)], [new SignerRef(rowKey, row.OptIn ? row.Email : null)])));
             }
             else if ((delta < 0 || change.ErasePersonalData) && row.IndexRow is { } indexKey)
             {
@@ -160,12 +160,15 @@ public sealed partial class SignatureStore
                 if (index.HasValue && WithoutSigner(index.Value!, row) is { } rewritten)
                 {
                     unlistedAt = index.Value!.GetDateTimeOffset(IndexedSigner.CountedAtProperty);
-                    actions.Add(rewritten.Count == 0
+                    actions.Add(rewritten.Signers.Count == 0
                         ? new TableTransactionAction(TableTransactionActionType.Delete, index.Value!, index.Value!.ETag)
                         : new TableTransactionAction(TableTransactionActionType.UpdateReplace,
-                            IndexedSigner.ToIndexEntity(pk, indexKey, index.Value!.GetDateTimeOffset(IndexedSigner.CountedAtProperty) ?? clock.GetUtcNow(), rewritten),
+                            IndexedSigner.ToIndexEntity(pk, indexKey, index.Value!.GetDateTimeOffset(IndexedSigner.CountedAtProperty) ?? clock.GetUtcNow(),
+                                rewritten.Signers, rewritten.Refs),
                             index.Value!.ETag));
                 }
+                // A counted signer who is removed leaves a removal row in the same transaction: webhooks tell the organizer's copy.
+                if (change.To == SignatureRowStatus.Removed) actions.Add(new TableTransactionAction(TableTransactionActionType.Add, RemovalRowOf(pk, rowKey, clock.GetUtcNow())));
             }
             if (delta != 0) actions.Add(await MoveCounterAsync(pk, row.State ?? "", delta, ct).ConfigureAwait(false));
             actions.AddRange(await MoveSourcesAsync(pk, row.Entity, delta, ct).ConfigureAwait(false));

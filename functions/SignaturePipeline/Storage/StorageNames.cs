@@ -24,7 +24,10 @@ public static class TableNames
     /// <summary>Each day's count of signer emails per address, network and petition. Keys: see <see cref="Confirmation.SignerMailQuota"/>.</summary>
     public const string SignerMail = "signermail";
 
-    public static readonly string[] All = [Petitions, Signatures, Receipts, Outcomes, Failures, TimerRuns, Milestones, Deliveries, Invalidations, SignerMail];
+    /// <summary>Webhook cursors, recorded events and failed deliveries. Keys: see <see cref="SignaturePipeline.Webhooks.WebhookStore"/>.</summary>
+    public const string Webhooks = "webhooks";
+
+    public static readonly string[] All = [Petitions, Signatures, Receipts, Outcomes, Failures, TimerRuns, Milestones, Deliveries, Invalidations, SignerMail, Webhooks];
 }
 
 /// <summary>Blob containers. The Bicep template creates them in Azure; <see cref="StorageInitializer"/> locally.</summary>
@@ -44,6 +47,9 @@ public static class QueueNames
     public const string Signatures = "signatures";
     public const string SignaturesPoison = Signatures + PoisonSuffix;
     public const string PoisonSuffix = "-poison";
+    /// <summary>Webhook events on their way out, retried by re-sending with a visibility delay. See <see cref="SignaturePipeline.Webhooks.WebhookSender"/>.</summary>
+    public const string Webhooks = "webhooks";
+    public const string WebhooksPoison = Webhooks + PoisonSuffix;
 
-    public static readonly string[] All = [Signatures, SignaturesPoison];
+    public static readonly string[] All = [Signatures, SignaturesPoison, Webhooks, WebhooksPoison];
 }

@@ -104,14 +104,17 @@ public sealed partial class FunctionsMetadataTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void The_queue_trigger_listens_on_signatures_through_the_default_storage_connection()
+    public void The_queue_triggers_listen_on_signatures_and_webhooks_through_the_default_storage_connection()
     {
-        var (function, binding) = Assert.Single(Triggers("queueTrigger"));
-        Assert.Equal(SignatureProcessor.FunctionName, function);
-        Assert.Equal(QueueNames.Signatures, binding.GetProperty("queueName").GetString());
-        // No connection named: the host uses AzureWebJobsStorage, which the Bicep wires to the managed identity.
-        var connection = binding.TryGetProperty("connection", out var c) ? c.GetString() : null;
-        Assert.True(string.IsNullOrEmpty(connection) || connection == "AzureWebJobsStorage", $"connection {connection}");
+        var triggers = Triggers("queueTrigger").OrderBy(t => t.Function, StringComparer.Ordinal).ToList();
+        Assert.Equal([SignatureProcessor.FunctionName, SignaturePipeline.Webhooks.WebhookSender.FunctionName], triggers.Select(t => t.Function));
+        Assert.Equal([QueueNames.Signatures, QueueNames.Webhooks], triggers.Select(t => t.Binding.GetProperty("queueName").GetString()));
+        foreach (var (_, binding) in triggers)
+        {
+            // No connection named: the host uses AzureWebJobsStorage, which the Bicep wires to the managed identity.
+            var connection = binding.TryGetProperty("connection", out var c) ? c.GetString() : null;
+            Assert.True(string.IsNullOrEmpty(connection) || connection == "AzureWebJobsStorage", $"connection {connection}");
+        }
     }
 
     [Fact]

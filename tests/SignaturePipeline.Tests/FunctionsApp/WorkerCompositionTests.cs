@@ -41,6 +41,7 @@ public sealed partial class WorkerCompositionTests
         ["SendSignerEmailsSchedule"] = "0 */2 * * * *",
         ["AnonymiseClosedPetitionsSchedule"] = "0 30 3 * * *",
         ["BackupTablesSchedule"] = "0 0 2 * * *",
+        ["DispatchWebhooksSchedule"] = "*/30 * * * * *",
         ["Pipeline__TokenKeyVersion"] = "1",
         ["WEBSITE_HOSTNAME"] = "func-sigs-abc123.azurewebsites.net",
     };

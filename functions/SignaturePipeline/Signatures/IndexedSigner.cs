@@ -30,10 +30,13 @@ public sealed record IndexedSigner(string FirstName, string LastName, string Cit
     /// <summary><c>Signers</c>, then <c>Signers1</c>, <c>Signers2</c>, …: one JSON text cut into pieces a table string property can hold.</summary>
     public const string SignersProperty = "Signers";
     /// <summary>
-    /// <c>Refs</c>: per signer, in the same order, [signature row key, email if the signer opted in, else null]. Read only by
+    /// <c>Refs</c>: per signer, in the same order, [signature row key, email if the signer opted in (else null), source, referrer], trailing nulls left off. Read only by
     /// webhooks (which need a stable signature id and the email an opted-in signer agreed to share), never by a delivery.
     /// </summary>
     public const string RefsProperty = "Refs";
+
+    /// <summary>Every column refs may take: 97 refs of at most ~400 characters each fit in three 30,000-character pieces.</summary>
+    public static readonly string[] RefsProperties = [RefsProperty, RefsProperty + "1", RefsProperty + "2"];
 
     // Azure caps a string property at 64 KiB (32K UTF-16 code units); an index row of 98 signers with long comments needs several.
     private const int MaxChunkChars = 30_000;
@@ -55,17 +58,31 @@ public sealed record IndexedSigner(string FirstName, string LastName, string Cit
             [CountProperty] = list.Count,
             [TallyProperty] = Tally(list),
         };
-        if (refs is { Count: > 0 }) entity[RefsProperty] = JsonSerializer.Serialize(refs.Select(r => new[] { r.RowKey, r.Email }));
-        var json = Serialize(list);
+        // Refs may be long too (97 emails of up to 254 characters, with sources), so they are cut like the signers.
+        if (refs is { Count: > 0 }) WriteChunked(entity, RefsProperty, JsonSerializer.Serialize(refs.Select(r => r.ToArray())));
+        WriteChunked(entity, SignersProperty, Serialize(list));
+        return entity;
+    }
+
+    /// <summary>A string property may hold 64 KiB (32 K UTF-16 characters): longer text goes on in <c>{name}1</c>, <c>{name}2</c>, ….</summary>
+    private static void WriteChunked(TableEntity entity, string name, string json)
+    {
         for (int start = 0, chunk = 0; start < json.Length; chunk++)
         {
             var length = Math.Min(MaxChunkChars, json.Length - start);
             // Never cut between the halves of a surrogate pair: each piece must be a valid string on its own.
             if (start + length < json.Length && char.IsHighSurrogate(json[start + length - 1])) length--;
-            entity[chunk == 0 ? SignersProperty : SignersProperty + chunk.ToString(CultureInfo.InvariantCulture)] = json.Substring(start, length);
+            entity[chunk == 0 ? name : name + chunk.ToString(CultureInfo.InvariantCulture)] = json.Substring(start, length);
             start += length;
         }
-        return entity;
+    }
+
+    private static string? ReadChunked(TableEntity entity, string name)
+    {
+        if (entity.GetString(name) is not { } first) return null;
+        var json = new StringBuilder(first);
+        for (var chunk = 1; entity.GetString(name + chunk.ToString(CultureInfo.InvariantCulture)) is { } more; chunk++) json.Append(more);
+        return json.ToString();
     }
 
     /// <summary>
@@ -100,9 +117,7 @@ public sealed record IndexedSigner(string FirstName, string LastName, string Cit
     /// <summary>The signers of an index row, in the order they were committed.</summary>
     public static IReadOnlyList<IndexedSigner> ReadSigners(TableEntity indexRow)
     {
-        var json = new StringBuilder(indexRow.GetString(SignersProperty) ?? "[]");
-        for (var chunk = 1; indexRow.GetString(SignersProperty + chunk.ToString(CultureInfo.InvariantCulture)) is { } more; chunk++) json.Append(more);
-        var rows = JsonSerializer.Deserialize<string?[][]>(json.ToString()) ?? [];
+        var rows = JsonSerializer.Deserialize<string?[][]>(ReadChunked(indexRow, SignersProperty) ?? "[]") ?? [];
         var list = new List<IndexedSigner>(rows.Length);
         foreach (var r in rows)
         {
@@ -118,8 +133,8 @@ public sealed record IndexedSigner(string FirstName, string LastName, string Cit
 
     /// <summary>The row keys (and opted-in emails) of an index row's signers, in commit order; empty for rows written before they were kept.</summary>
     public static IReadOnlyList<SignerRef> ReadRefs(TableEntity indexRow) =>
-        indexRow.GetString(RefsProperty) is { Length: > 0 } json
-            ? (JsonSerializer.Deserialize<string?[][]>(json) ?? []).Select(r => new SignerRef(r[0] ?? "", r.Length > 1 ? r[1] : null)).ToList()
+        ReadChunked(indexRow, RefsProperty) is { Length: > 0 } json
+            ? (JsonSerializer.Deserialize<string?[][]>(json) ?? []).Select(SignerRef.FromArray).ToList()
             : [];
 
     /// <summary>An array per signer: [first, last, city, state, ZIP, comment, signed at (ISO 8601, UTC)], and "private" after them for a private signer (whose name, city and comment are empty).</summary>
@@ -150,5 +165,28 @@ public sealed record IndexedSigner(string FirstName, string LastName, string Cit
     }
 }
 
-/// <summary>Which signature row an index row's signer is, and their email when they opted in to share it.</summary>
-public sealed record SignerRef(string RowKey, string? Email);
+/// <summary>
+/// Which signature row an index row's signer is, their email when they opted in to share it, and where the signature
+/// came from (what a webhook passes on as OSDI <c>referrer_data</c>).
+/// </summary>
+public sealed record SignerRef(string RowKey, string? Email, SignatureSources? Sources = null)
+{
+    /// <summary>The signer of a row, as an index row keeps them.</summary>
+    public static SignerRef Of(string rowKey, ValidSignature s) => new(rowKey, s.OptIn ? s.Email : null, s.Sources);
+
+    /// <summary>[row key, email, source, referrer], trailing nulls left off: most signatures carry no source.</summary>
+    internal string?[] ToArray()
+    {
+        string?[] all = [RowKey, Email, Sources?.Source, Sources?.Referrer];
+        var length = all.Length;
+        while (length > 2 && all[length - 1] is null) length--;
+        return all[..length];
+    }
+
+    internal static SignerRef FromArray(string?[] r)
+    {
+        string? At(int i) => r.Length > i ? r[i] : null;
+        var sources = At(2) is null && At(3) is null ? null : new SignatureSources { Source = At(2), Referrer = At(3) };
+        return new(At(0) ?? "", At(1), sources);
+    }
+}

@@ -45,7 +45,7 @@ public sealed partial class SignatureStore
     private static TableEntity IndexRowOf(string partitionKey, IReadOnlyList<Pending> counted, DateTimeOffset countedAt) =>
         IndexedSigner.ToIndexEntity(partitionKey, IndexRowKeyOf(countedAt, counted[0].RowKey), countedAt,
             counted.Select(p => IndexedSigner.From(p.Signature, p.SignedAt)),
-            counted.Select(p => new SignerRef(p.RowKey, p.Signature.OptIn ? p.Signature.Email : null)).ToList());
+            counted.Select(p => SignerRef.Of(p.RowKey, p.Signature)).ToList());
 
     /// <summary>
     /// The index row's signers (and their refs) without the one <paramref name="row"/> describes; null when it is not listed

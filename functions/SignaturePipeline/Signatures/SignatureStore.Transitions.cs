@@ -149,7 +149,7 @@ public sealed partial class SignatureStore
                 var key = IndexRowKeyOf(countedAt, rowKey);
                 entity[SignatureColumns.IndexRow] = key;
                 actions.Add(new TableTransactionAction(TableTransactionActionType.Add,
-                    IndexedSigner.ToIndexEntity(pk, key, countedAt, [row.ToIndexedSigner(countedAt)], [new SignerRef(rowKey, row.OptIn ? row.Email : null)])));
+                    IndexedSigner.ToIndexEntity(pk, key, countedAt, [row.ToIndexedSigner(countedAt)], [new SignerRef(rowKey, row.OptIn ? row.Email : null, row.Sources)])));
             }
             else if ((delta < 0 || change.ErasePersonalData) && row.IndexRow is { } indexKey)
             {

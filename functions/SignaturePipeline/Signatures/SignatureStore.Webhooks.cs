@@ -49,7 +49,7 @@ public sealed partial class SignatureStore
         var from = IndexBoundOf(new DateTimeOffset(fromTicks, TimeSpan.Zero));
         var to = IndexBoundOf(new DateTimeOffset(toTicks, TimeSpan.Zero));
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {pk} and RowKey ge {from} and RowKey lt {to}");
-        var query = _table.QueryAsync<TableEntity>(filter, maxPerPage: pageSize, select: ["RowKey", IndexedSigner.RefsProperty, IndexedSigner.CountProperty], cancellationToken: ct);
+        var query = _table.QueryAsync<TableEntity>(filter, maxPerPage: pageSize, select: ["RowKey", IndexedSigner.CountProperty, .. IndexedSigner.RefsProperties], cancellationToken: ct);
         await foreach (var page in query.AsPages().ConfigureAwait(false))
             yield return page.Values.Select(e => (e.RowKey, IndexedSigner.ReadRefs(e), e.GetInt32(IndexedSigner.CountProperty) ?? 0)).ToList();
     }

@@ -16,21 +16,24 @@ public static class WebhookPayloads
     /// <summary>
     /// A counted signature. <c>osdi</c>: an OSDI signature with its person, the body an OSDI record-signature-helper accepts
     /// (<c>person</c> with <c>given_name</c>, <c>family_name</c>, <c>email_addresses</c> only when the signer opted in,
-    /// <c>postal_addresses</c>; <c>comments</c>, <c>action_date</c>, <c>identifiers</c>). <c>json</c>: our own fields.
+    /// <c>postal_addresses</c>; <c>comments</c>, <c>action_date</c>, <c>identifiers</c>, <c>referrer_data</c>). <c>json</c>:
+    /// our own fields. A private signer (counted, but not named) goes out without name, city or comment, and says so.
     /// </summary>
-    public static JsonObject Signature(string format, string signatureId, IndexedSigner signer, string? optedInEmail)
+    public static JsonObject Signature(string format, string signatureId, IndexedSigner signer, SignerRef? reference)
     {
         var signedAt = Iso(signer.SignedAt);
+        var optedInEmail = reference?.Email;
+        var sources = reference?.Sources;
         if (format == WebhookFormats.Osdi)
         {
             var address = new JsonObject { ["postal_code"] = signer.PostalCode, ["region"] = signer.State, ["country"] = "US" };
             if (signer.City.Length > 0) address["locality"] = signer.City;
-            var person = new JsonObject
+            var person = new JsonObject { ["postal_addresses"] = new JsonArray(address) };
+            if (!signer.Private)
             {
-                ["given_name"] = signer.FirstName,
-                ["family_name"] = signer.LastName,
-                ["postal_addresses"] = new JsonArray(address),
-            };
+                person["given_name"] = signer.FirstName;
+                person["family_name"] = signer.LastName;
+            }
             if (optedInEmail is not null) person["email_addresses"] = new JsonArray(new JsonObject { ["address"] = optedInEmail, ["primary"] = true });
             var osdi = new JsonObject
             {
@@ -40,13 +43,21 @@ public static class WebhookPayloads
                 ["person"] = person,
             };
             if (signer.Comment.Length > 0) osdi["comments"] = signer.Comment;
+            if (signer.Private) osdi["private"] = true;
+            if (sources is not null)
+            {
+                var referrer = new JsonObject();
+                if (sources.Source is { } source) referrer["source"] = source;
+                if (sources.Referrer is { } code) referrer["referrer"] = code;
+                osdi["referrer_data"] = referrer;
+            }
             return osdi;
         }
         var json = new JsonObject
         {
             ["signatureId"] = signatureId,
-            ["firstName"] = signer.FirstName,
-            ["lastName"] = signer.LastName,
+            ["firstName"] = signer.Private ? null : signer.FirstName,
+            ["lastName"] = signer.Private ? null : signer.LastName,
             ["city"] = signer.City.Length > 0 ? signer.City : null,
             ["state"] = signer.State,
             ["postalCode"] = signer.PostalCode,
@@ -54,6 +65,9 @@ public static class WebhookPayloads
             ["comment"] = signer.Comment.Length > 0 ? signer.Comment : null,
             ["signedAt"] = signedAt,
             ["optIn"] = optedInEmail is not null,
+            ["private"] = signer.Private,
+            ["source"] = sources?.Source,
+            ["referrer"] = sources?.Referrer,
         };
         if (optedInEmail is not null) json["email"] = optedInEmail;
         return json;

@@ -104,7 +104,7 @@ public sealed class WebhookSender(
                 var at = e.RowKey is { } rowKey ? IndexOf(r.Refs, rowKey) : r.Refs.Count == 0 && e.Position is int p && p < r.Signers.Count ? p : -1;
                 if (at < 0 || at >= r.Signers.Count) continue;
                 var signatureId = dispatcher.SignatureIdOf(petition.Id, e.RowKey ?? indexKey + "#" + at.ToString(CultureInfo.InvariantCulture));
-                data = WebhookPayloads.Signature(webhook.Format, signatureId, r.Signers[at], at < r.Refs.Count ? r.Refs[at].Email : null);
+                data = WebhookPayloads.Signature(webhook.Format, signatureId, r.Signers[at], at < r.Refs.Count ? r.Refs[at] : null);
             }
             else if (e.Kind == WebhookEvents.SignatureRemoved && e.Data?["signatureId"]?.GetValue<string>() is { } removedId)
                 data = WebhookPayloads.Removed(webhook.Format, removedId, e.OccurredAt);

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using SignaturePipeline.IntegrationTests.Infrastructure;
 using SignaturePipeline.Petitions;
 using SignaturePipeline.Privacy;
+using SignaturePipeline.Signatures;
 using SignaturePipeline.Webhooks;
 
 namespace SignaturePipeline.IntegrationTests.Webhooks;
@@ -220,5 +221,28 @@ public sealed class WebhookDeliveryTests(AzuriteFixture azurite)
         var withEmail = Assert.Single(signatures, s => s.GetProperty("person").TryGetProperty("email_addresses", out _));
         Assert.Equal("Number7", withEmail.GetProperty("person").GetProperty("family_name").GetString());
         Assert.Equal(WebhookHarness.EmailOf(id, 7), withEmail.GetProperty("person").GetProperty("email_addresses")[0].GetProperty("address").GetString());
+    }
+
+    [Fact]
+    public async Task A_private_signer_reaches_the_webhook_counted_but_unnamed_and_every_signature_carries_its_source()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var harness = await WebhookHarness.StartAsync(azurite);
+        var id = await harness.PetitionAsync(receiver.Url, format: "osdi", events: [WebhookEvents.SignatureCounted]);
+        await harness.SignAsync(id, 2, 0, [0, 1], (i, input) => input with { Private = i == 0, Sources = new SignatureSources { Source = "ndlon-email" } });
+        await harness.DispatchAsync();
+        await harness.PumpUntilAsync(() => receiver.Store.Count >= 2);
+
+        var signatures = receiver.Requests.Select(r => JsonDocument.Parse(r.Body).RootElement).ToList();
+        Assert.Equal(2, signatures.Count);
+        Assert.All(signatures, s => Assert.Equal("ndlon-email", s.GetProperty("referrer_data").GetProperty("source").GetString()));
+        var unnamed = Assert.Single(signatures, s => s.TryGetProperty("private", out var p) && p.GetBoolean());
+        Assert.False(unnamed.GetProperty("person").TryGetProperty("given_name", out _));
+        Assert.False(unnamed.GetProperty("person").TryGetProperty("family_name", out _));
+        Assert.False(unnamed.TryGetProperty("comments", out _));
+        var everything = string.Concat(receiver.Requests.Select(r => System.Text.Encoding.UTF8.GetString(r.Body)));
+        Assert.DoesNotContain("Number0", everything, StringComparison.Ordinal);
+        Assert.DoesNotContain("Comment 0", everything, StringComparison.Ordinal);
+        Assert.Contains("Number1", everything, StringComparison.Ordinal);
     }
 }

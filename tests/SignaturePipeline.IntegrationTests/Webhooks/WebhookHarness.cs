@@ -69,7 +69,10 @@ public sealed class WebhookHarness(ServiceProvider services, ShiftableClock cloc
     public static string EmailOf(string petitionId, int i) => $"signer{i}.{petitionId}@signers.example.net";
 
     /// <summary>Signs through the queue processor; signers whose number is in <paramref name="optedIn"/> opt in.</summary>
-    public async Task SignAsync(string petitionId, int count, int first = 0, params int[] optedIn)
+    public Task SignAsync(string petitionId, int count, int first = 0, params int[] optedIn) => SignAsync(petitionId, count, first, optedIn, shape: null);
+
+    /// <summary>As above, with each signer's input shaped by <paramref name="shape"/> (its number, the input).</summary>
+    public async Task SignAsync(string petitionId, int count, int first, int[] optedIn, Func<int, SignatureInput, SignatureInput>? shape)
     {
         var hmac = Services.GetRequiredService<Hmac>();
         var batch = ReceiptId.NewBatch();
@@ -85,7 +88,7 @@ public sealed class WebhookHarness(ServiceProvider services, ShiftableClock cloc
                 City = "New York",
                 Comment = "Comment " + i.ToString(CultureInfo.InvariantCulture),
                 OptIn = optedIn.Contains(i),
-            })).ToList();
+            } is var input && shape is not null ? shape(i, input) : input)).ToList();
         var summary = await Services.GetRequiredService<SignatureProcessor>()
             .ProcessAsync(new SignatureMessage(SignatureMessage.CurrentSchema, items).Serialize(), Guid.NewGuid().ToString(), 1, CancellationToken.None);
         Assert.Equal(count, summary.Counted);

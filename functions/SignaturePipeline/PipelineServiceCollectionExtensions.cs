@@ -16,6 +16,7 @@ using SignaturePipeline.Security;
 using SignaturePipeline.Signatures;
 using SignaturePipeline.Storage;
 using SignaturePipeline.Timers;
+using SignaturePipeline.Updates;
 
 namespace SignaturePipeline;
 
@@ -80,6 +81,9 @@ public static class PipelineServiceCollectionExtensions
         services.AddSingleton<PrivacyHandlers>();
         services.AddOptions<DeliveryOptions>().Bind(configuration.GetSection(DeliveryOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<DeliveryStore>().AddSingleton<SignerFeed>().AddSingleton<DeliveryFiles>().AddSingleton<DeliveryCompiler>();
+
+        services.AddOptions<UpdateOptions>().Bind(configuration.GetSection(UpdateOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<UpdateStore>().AddSingleton<UpdateFanOut>().AddSingleton<UpdateHandlers>();
 
         AddTimerJob(services, PipelineTimers.SendMilestoneEmails, (sp, ct) => sp.GetRequiredService<MilestoneNotifier>().RunAsync(ct));
         AddTimerJob(services, PipelineTimers.SendSignerEmails, (sp, ct) => sp.GetRequiredService<SignerMailer>().SweepAsync(ct));

@@ -46,6 +46,8 @@ internal static class SignatureColumns
     public const string RemovedAt = "RemovedAt";
     public const string RemovedFrom = "RemovedFrom";
     public const string AnonymisedAt = "AnonymisedAt";
+    /// <summary>When the signer unsubscribed from updates; the signature still counts.</summary>
+    public const string UnsubscribedAt = "UnsubscribedAt";
 }
 
 /// <summary>One stored signature row, with the ETag it was read with. A projected read leaves unread columns null.</summary>

@@ -24,7 +24,10 @@ public static class TableNames
     /// <summary>Each day's count of signer emails per address, network and petition. Keys: see <see cref="Confirmation.SignerMailQuota"/>.</summary>
     public const string SignerMail = "signermail";
 
-    public static readonly string[] All = [Petitions, Signatures, Receipts, Outcomes, Failures, TimerRuns, Milestones, Deliveries, Invalidations, SignerMail];
+    /// <summary>Updates to signers, their fan-out progress and per-recipient records. Keys: see <see cref="Updates.UpdateStore"/>.</summary>
+    public const string Updates = "updates";
+
+    public static readonly string[] All = [Petitions, Signatures, Receipts, Outcomes, Failures, TimerRuns, Milestones, Deliveries, Invalidations, SignerMail, Updates];
 }
 
 /// <summary>Blob containers. The Bicep template creates them in Azure; <see cref="StorageInitializer"/> locally.</summary>
@@ -44,6 +47,9 @@ public static class QueueNames
     public const string Signatures = "signatures";
     public const string SignaturesPoison = Signatures + PoisonSuffix;
     public const string PoisonSuffix = "-poison";
+    /// <summary>The fan-out of updates to signers: its own queue, so sending never slows counting.</summary>
+    public const string Updates = "updates";
+    public const string UpdatesPoison = Updates + PoisonSuffix;
 
-    public static readonly string[] All = [Signatures, SignaturesPoison];
+    public static readonly string[] All = [Signatures, SignaturesPoison, Updates, UpdatesPoison];
 }

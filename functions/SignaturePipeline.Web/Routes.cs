@@ -23,6 +23,7 @@ public static class Routes
     public const string Confirm = "petitions/{petitionId}/confirm";
     public const string ResendConfirmation = "petitions/{petitionId}/confirm/resend";
     public const string Remove = "petitions/{petitionId}/remove";
+    public const string Unsubscribe = "petitions/{petitionId}/unsubscribe";
 
     public const string AdminPetition = AdminPrefix + "petitions/{petitionId}";
     public const string Outcomes = AdminPrefix + "petitions/{petitionId}/outcomes";
@@ -39,4 +40,6 @@ public static class Routes
     public const string ExportSignatures = AdminPrefix + "petitions/{petitionId}/signatures.csv";
     public const string Anonymise = AdminPrefix + "petitions/{petitionId}/anonymise";
     public const string Deliveries = AdminPrefix + "petitions/{petitionId}/deliveries";
+    public const string Updates = AdminPrefix + "petitions/{petitionId}/updates";
+    public const string Update = AdminPrefix + "petitions/{petitionId}/updates/{updateId}";
 }

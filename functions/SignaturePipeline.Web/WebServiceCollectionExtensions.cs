@@ -12,6 +12,7 @@ using SignaturePipeline.Web.Operations;
 using SignaturePipeline.Web.Pages;
 using SignaturePipeline.Web.Petitions;
 using SignaturePipeline.Web.Receipts;
+using SignaturePipeline.Web.Updates;
 
 namespace SignaturePipeline.Web;
 
@@ -29,6 +30,7 @@ public static class WebServiceCollectionExtensions
         services.AddSingleton<ConfirmationEndpoints>();
         services.AddSingleton<PrivacyAdminEndpoints>();
         services.AddSingleton<DeliveryEndpoints>();
+        services.AddSingleton<UpdateEndpoints>();
         services.AddLogging(logging => logging.AddFilter(Http.RequestLog.QuietCategory, LogLevel.Warning));
         return services;
     }
@@ -55,6 +57,8 @@ public static class WebServiceCollectionExtensions
         app.MapPost("/" + Routes.ResendConfirmation, (HttpRequest r, string petitionId, ConfirmationEndpoints e, CancellationToken ct) => e.ResendAsync(r, petitionId, ct));
         app.MapGet("/" + Routes.Remove, (HttpRequest r, string petitionId, ConfirmationEndpoints e, CancellationToken ct) => e.RemovePageAsync(r, petitionId, ct));
         app.MapPost("/" + Routes.Remove, (HttpRequest r, string petitionId, ConfirmationEndpoints e, CancellationToken ct) => e.RemoveAsync(r, petitionId, ct));
+        app.MapGet("/" + Routes.Unsubscribe, (HttpRequest r, string petitionId, UpdateEndpoints e, CancellationToken ct) => e.UnsubscribePageAsync(r, petitionId, ct));
+        app.MapPost("/" + Routes.Unsubscribe, (HttpRequest r, string petitionId, UpdateEndpoints e, CancellationToken ct) => e.UnsubscribeAsync(r, petitionId, ct));
 
         // No prefix of its own: each admin route spells it (Routes.AdminPrefix), as the Functions app does.
         var admin = app.MapGroup("");
@@ -74,6 +78,9 @@ public static class WebServiceCollectionExtensions
         admin.MapPost("/" + Routes.Anonymise, (string petitionId, PrivacyAdminEndpoints e, CancellationToken ct) => e.AnonymiseAsync(petitionId, ct));
         admin.MapPost("/" + Routes.Deliveries, (string petitionId, string? target, DeliveryEndpoints e, CancellationToken ct) => e.DeliverNowAsync(petitionId, target, ct));
         admin.MapGet("/" + Routes.Deliveries, (string petitionId, string? target, DeliveryEndpoints e, CancellationToken ct) => e.ListAsync(petitionId, target, ct));
+        admin.MapPost("/" + Routes.Updates, (HttpRequest r, string petitionId, UpdateEndpoints e, CancellationToken ct) => e.PublishAsync(r, petitionId, ct));
+        admin.MapGet("/" + Routes.Updates, (string petitionId, UpdateEndpoints e, CancellationToken ct) => e.ListAsync(petitionId, ct));
+        admin.MapGet("/" + Routes.Update, (string petitionId, string updateId, UpdateEndpoints e, CancellationToken ct) => e.GetAsync(petitionId, updateId, ct));
         return admin;
     }
 }

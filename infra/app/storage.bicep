@@ -30,6 +30,9 @@ var queueNames = [
   // Created up front so the poison queue is visible (and alertable) before the
   // first failure instead of appearing lazily.
   'signatures-poison'
+  // Updates to signers fan out through their own queue, so sending never slows counting.
+  'updates'
+  'updates-poison'
 ]
 
 var tableNames = [
@@ -43,6 +46,7 @@ var tableNames = [
   'timerruns'
   'invalidations'
   'signermail'
+  'updates'
 ]
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {

@@ -1,12 +1,13 @@
 using Microsoft.AspNetCore.Http;
 using SignaturePipeline.Petitions;
 using SignaturePipeline.Receipts;
+using SignaturePipeline.Updates;
 using SignaturePipeline.Web.Http;
 
 namespace SignaturePipeline.Web.Pages;
 
 /// <summary>The public pages: the petition with its plain form, and the thank-you page a form post lands on.</summary>
-public sealed class PageEndpoints(PetitionStore petitions, PetitionCountCache counts, ReceiptStore receipts)
+public sealed class PageEndpoints(PetitionStore petitions, PetitionCountCache counts, ReceiptStore receipts, UpdateHandlers updates)
 {
     public async Task<IResult> PetitionAsync(HttpRequest request, string petitionId, CancellationToken ct)
     {
@@ -14,7 +15,8 @@ public sealed class PageEndpoints(PetitionStore petitions, PetitionCountCache co
         var petition = await petitions.GetAsync(petitionId, ct).ConfigureAwait(false);
         if (petition is null) return NotFound(language);
         var counted = await counts.GetAsync(petition.Id, ct).ConfigureAwait(false);
-        return PetitionPage.Render(petition, counted.Total, language);
+        var news = await updates.PublicAsync(petition.Id, ct).ConfigureAwait(false);
+        return PetitionPage.Render(petition, counted.Total, language, updates: news);
     }
 
     public async Task<IResult> ThankYouAsync(HttpRequest request, string petitionId, string? receiptId, int? check, CancellationToken ct)

@@ -3,12 +3,20 @@ using SignaturePipeline.Bench;
 // dotnet run -c Release --project bench/SignaturePipeline.Bench [-- --signatures 20000 --concurrency 128 --warm-up 5000 --no-write]
 // dotnet run -c Release --project bench/SignaturePipeline.Bench -- --delivery 1000000   (one weekly delivery of N signatures)
 // dotnet run -c Release --project bench/SignaturePipeline.Bench -- --only reads   (public reads while signatures are counted)
+// dotnet run -c Release --project bench/SignaturePipeline.Bench -- --updates 100000   (one update to N signers)
 var options = BenchOptions.Parse(args);
 if (options.Only == "reads")
 {
     var reads = await ReadBenchmark.RunAsync(options);
     Console.WriteLine(reads);
     if (options.Write) BenchmarksFile.WriteSection(options.Root, "reads", reads);
+    return 0;
+}
+if (options.Updates > 0)
+{
+    var updates = await UpdateBenchmark.RunAsync(options);
+    Console.WriteLine(updates);
+    if (options.Write) BenchmarksFile.WriteSection(options.Root, "updates", updates);
     return 0;
 }
 if (options.Delivery > 0)

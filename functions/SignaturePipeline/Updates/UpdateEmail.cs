@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Text;
 using SignaturePipeline.Email;
@@ -26,52 +27,70 @@ public static class UpdateEmail
 
     public static string IdempotencyKey(string petitionId, string updateId, string signatureRowKey) => $"update:{petitionId}:{updateId}:{signatureRowKey}";
 
-    public static OutgoingEmail Render(string petitionTitle, UpdateRecord update, UpdateRecipient recipient, Uri petitionPage, Uri unsubscribe)
+    /// <summary>
+    /// The parts of one update's email that are the same for every signer of a language, rendered once per fan-out step:
+    /// per signer only the greeting and the unsubscribe link are added.
+    /// </summary>
+    public sealed class Template(string petitionTitle, UpdateRecord update, Uri petitionPage)
     {
-        var w = recipient.Lang == SignerLanguage.Spanish ? Spanish : English;
-        var content = update.Content;
-        var spanish = w.Lang == SignerLanguage.Spanish && content.SubjectEs is not null && content.BodyEs is not null;
-        var subject = spanish ? content.SubjectEs! : content.Subject;
-        var body = spanish ? content.BodyEs! : content.Body;
-        var note = w.Lang == SignerLanguage.Spanish && !spanish ? w.OnlyEnglish : "";
-        var page = InLanguage(petitionPage, w);
-        var unsubscribePage = InLanguage(unsubscribe, w);
-        var greeting = string.IsNullOrWhiteSpace(recipient.FirstName) ? w.Anonymous : string.Format(System.Globalization.CultureInfo.InvariantCulture, w.Greeting, recipient.FirstName);
-        var about = string.Format(System.Globalization.CultureInfo.InvariantCulture, w.About, petitionTitle);
-        var lead = update.Kind switch
+        private readonly Parts _english = Parts.Of(English, petitionTitle, update, petitionPage);
+        private readonly Parts _spanish = Parts.Of(Spanish, petitionTitle, update, petitionPage);
+
+        public OutgoingEmail Render(UpdateRecipient recipient, Uri unsubscribe)
         {
-            UpdateKind.Response => string.Format(System.Globalization.CultureInfo.InvariantCulture, w.Response, content.Responder),
-            UpdateKind.Victory => w.Victory,
-            _ => "",
-        };
+            var p = recipient.Lang == SignerLanguage.Spanish ? _spanish : _english;
+            var w = p.Words;
+            var unsubscribePage = InLanguage(unsubscribe, w).AbsoluteUri;
+            var greeting = string.IsNullOrWhiteSpace(recipient.FirstName) ? w.Anonymous : string.Format(CultureInfo.InvariantCulture, w.Greeting, recipient.FirstName);
+            var text = string.Concat(p.TextBefore, greeting, "\n\n", p.TextAfter, w.Unsubscribe, ": ", unsubscribePage, "\n");
+            var html = string.Concat(p.HtmlBefore, "<p>", E(greeting), "</p>", p.HtmlAfter, "<a href=\"", E(unsubscribePage), "\">", E(w.Unsubscribe), "</a></p></body></html>");
+            return new OutgoingEmail([recipient.Email!], p.Subject, text, html)
+            {
+                // The header's URL carries no language: the one-click POST needs none, and the page falls back to the browser's.
+                Headers =
+                [
+                    new("List-Unsubscribe", $"<{unsubscribe.AbsoluteUri}>"),
+                    new("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
+                ],
+            };
+        }
+    }
 
-        var text = new StringBuilder();
-        if (note.Length > 0) text.Append(note).Append("\n\n");
-        text.Append(greeting).Append("\n\n").Append(about).Append("\n\n");
-        if (lead.Length > 0) text.Append(lead).Append("\n\n");
-        text.Append(body).Append("\n\n");
-        text.Append(w.Page).Append(": ").Append(page.AbsoluteUri).Append("\n\n");
-        text.Append(w.Why).Append('\n').Append(w.Unsubscribe).Append(": ").Append(unsubscribePage.AbsoluteUri).Append('\n');
-
-        var html = new StringBuilder("<!DOCTYPE html><html lang=\"").Append(w.Lang).Append("\"><head><meta charset=\"utf-8\"><title>").Append(E(subject))
-            .Append("</title></head><body style=\"font-family:Arial,Helvetica,sans-serif;color:#1b1b1b;max-width:600px\">");
-        if (note.Length > 0) html.Append("<p style=\"color:#666\"><em>").Append(E(note)).Append("</em></p>");
-        html.Append("<p>").Append(E(greeting)).Append("</p><p>").Append(E(about)).Append("</p>");
-        if (lead.Length > 0) html.Append("<p><strong>").Append(E(lead)).Append("</strong></p>");
-        html.Append(UpdateBody.ToHtml(body));
-        html.Append("<p>").Append(E(w.Page)).Append(": <a href=\"").Append(E(page.AbsoluteUri)).Append("\">").Append(E(page.AbsoluteUri)).Append("</a></p>");
-        html.Append("<p style=\"color:#666;font-size:12px\">").Append(E(w.Why)).Append("<br><a href=\"").Append(E(unsubscribePage.AbsoluteUri)).Append("\">")
-            .Append(E(w.Unsubscribe)).Append("</a></p></body></html>");
-
-        return new OutgoingEmail([recipient.Email!], subject, text.ToString(), html.ToString())
+    private sealed record Parts(Words Words, string Subject, string TextBefore, string TextAfter, string HtmlBefore, string HtmlAfter)
+    {
+        public static Parts Of(Words w, string petitionTitle, UpdateRecord update, Uri petitionPage)
         {
-            // The header's URL carries no language: the one-click POST needs none, and the page falls back to the browser's.
-            Headers =
-            [
-                new("List-Unsubscribe", $"<{unsubscribe.AbsoluteUri}>"),
-                new("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
-            ],
-        };
+            var content = update.Content;
+            var spanish = w.Lang == SignerLanguage.Spanish && content.SubjectEs is not null && content.BodyEs is not null;
+            var subject = spanish ? content.SubjectEs! : content.Subject;
+            var body = spanish ? content.BodyEs! : content.Body;
+            var note = w.Lang == SignerLanguage.Spanish && !spanish ? w.OnlyEnglish : "";
+            var page = InLanguage(petitionPage, w);
+            var about = string.Format(CultureInfo.InvariantCulture, w.About, petitionTitle);
+            var lead = update.Kind switch
+            {
+                UpdateKind.Response => string.Format(CultureInfo.InvariantCulture, w.Response, content.Responder),
+                UpdateKind.Victory => w.Victory,
+                _ => "",
+            };
+
+            var textBefore = note.Length > 0 ? note + "\n\n" : "";
+            var text = new StringBuilder().Append(about).Append("\n\n");
+            if (lead.Length > 0) text.Append(lead).Append("\n\n");
+            text.Append(body).Append("\n\n");
+            text.Append(w.Page).Append(": ").Append(page.AbsoluteUri).Append("\n\n");
+            text.Append(w.Why).Append('\n');
+
+            var htmlBefore = new StringBuilder("<!DOCTYPE html><html lang=\"").Append(w.Lang).Append("\"><head><meta charset=\"utf-8\"><title>").Append(E(subject))
+                .Append("</title></head><body style=\"font-family:Arial,Helvetica,sans-serif;color:#1b1b1b;max-width:600px\">");
+            if (note.Length > 0) htmlBefore.Append("<p style=\"color:#666\"><em>").Append(E(note)).Append("</em></p>");
+            var html = new StringBuilder("<p>").Append(E(about)).Append("</p>");
+            if (lead.Length > 0) html.Append("<p><strong>").Append(E(lead)).Append("</strong></p>");
+            html.Append(UpdateBody.ToHtml(body));
+            html.Append("<p>").Append(E(w.Page)).Append(": <a href=\"").Append(E(page.AbsoluteUri)).Append("\">").Append(E(page.AbsoluteUri)).Append("</a></p>");
+            html.Append("<p style=\"color:#666;font-size:12px\">").Append(E(w.Why)).Append("<br>");
+            return new Parts(w, subject, textBefore, text.ToString(), htmlBefore.ToString(), html.ToString());
+        }
     }
 
     private static Uri InLanguage(Uri link, Words w) =>

@@ -55,7 +55,12 @@ public sealed class UpdateFanOut(
     /// <summary>After a failed send, how long the shard rests before it tries again.</summary>
     public static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(30);
 
-    public const int MaxPageSize = 100;
+    /// <summary>
+    /// Signers per page read: a page is one query, and fewer, fuller pages cost the store less (Azurite scans per query).
+    /// Each page is recorded and marked in chunks of <see cref="ChunkSize"/>, the most one transaction takes.
+    /// </summary>
+    public const int MaxPageSize = 1000;
+    public const int ChunkSize = 100;
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private readonly QueueClient _queue = queues.GetQueueClient(QueueNames.Updates);
@@ -104,7 +109,8 @@ public sealed class UpdateFanOut(
     {
         var settings = options.Value;
         var petition = await petitions.GetAsync(update.PetitionId, ct).ConfigureAwait(false);
-        var title = petition?.Title ?? update.PetitionId;
+        var baseUrl = new Uri(pipeline.Value.PublicBaseUrlOr(PipelineOptions.LocalHostBaseUrl) + "/");
+        var template = new UpdateEmail.Template(petition?.Title ?? update.PetitionId, update, new Uri(baseUrl, $"petitions/{Uri.EscapeDataString(update.PetitionId)}"));
         var interval = settings.MaxEmailsPerMinute == 0 ? TimeSpan.Zero : TimeSpan.FromMinutes((double)update.Shards / settings.MaxEmailsPerMinute);
         var pageSize = interval == TimeSpan.Zero ? MaxPageSize : Math.Clamp((int)(settings.StepSeconds / interval.TotalSeconds) + 1, 1, MaxPageSize);
         var started = clock.GetUtcNow();
@@ -113,8 +119,15 @@ public sealed class UpdateFanOut(
         while (true)
         {
             var page = await signatures.ReadRecipientPageAsync(update.PetitionId, claimed.Shard, claimed.Position, update.Content.OptedInOnly, pageSize, ct).ConfigureAwait(false);
-            var outcome = await SendPageAsync(title, update, claimed.Shard, page, budget, ct).ConfigureAwait(false);
-            if (outcome.Counts is not { } counts)
+            var counts = new PageCounts(0, 0, 0, 0);
+            var outcome = new PageOutcome(counts, TimeSpan.Zero);
+            foreach (var chunk in page.Rows.Chunk(ChunkSize))
+            {
+                outcome = await SendChunkAsync(template, update, claimed.Shard, chunk, budget, ct).ConfigureAwait(false);
+                if (outcome.Counts is not { } chunkCounts) break;
+                counts += chunkCounts;
+            }
+            if (outcome.Counts is null)
             {
                 // Stopped inside the page: its position stays, so the next step finds its recipient records and goes on.
                 var released = await store.TryWriteProgressAsync(claimed with { ClaimedBy = null, ClaimedUntil = null }, ct).ConfigureAwait(false);
@@ -155,9 +168,13 @@ public sealed class UpdateFanOut(
         }
     }
 
-    private sealed record PageCounts(long Recipients, long Sent, long Failed, long Suppressed);
+    private sealed record PageCounts(long Recipients, long Sent, long Failed, long Suppressed)
+    {
+        public static PageCounts operator +(PageCounts a, PageCounts b) =>
+            new(a.Recipients + b.Recipients, a.Sent + b.Sent, a.Failed + b.Failed, a.Suppressed + b.Suppressed);
+    }
 
-    /// <summary>The page's counts when it was finished; otherwise none, and how long to wait before the next step.</summary>
+    /// <summary>The chunk's counts when it was finished; otherwise none, and how long to wait before the next step.</summary>
     private sealed record PageOutcome(PageCounts? Counts, TimeSpan RetryAfter);
 
     /// <summary>When a step must hand over: a time, a number of emails, and the pause between sends the throttle asks for.</summary>
@@ -169,11 +186,11 @@ public sealed class UpdateFanOut(
         public void Count() => Interlocked.Increment(ref _sent);
     }
 
-    private async Task<PageOutcome> SendPageAsync(string title, UpdateRecord update, int shard, RecipientPage page, StepBudget budget, CancellationToken ct)
+    private async Task<PageOutcome> SendChunkAsync(UpdateEmail.Template template, UpdateRecord update, int shard, IReadOnlyList<UpdateRecipient> rows, StepBudget budget, CancellationToken ct)
     {
         var settings = options.Value;
-        var eligible = page.Rows.Where(r => !r.Unsubscribed && !string.IsNullOrEmpty(r.Email)).ToList();
-        var suppressed = page.Rows.Count - eligible.Count;
+        var eligible = rows.Where(r => !r.Unsubscribed && !string.IsNullOrEmpty(r.Email)).ToList();
+        var suppressed = rows.Count - eligible.Count;
         if (eligible.Count == 0) return new PageOutcome(new PageCounts(0, 0, 0, suppressed), TimeSpan.Zero);
 
         // Recorded before anything is sent: a retry of this page finds the records, not a blank slate.
@@ -183,8 +200,7 @@ public sealed class UpdateFanOut(
         var failedTry = false;
         var pending = eligible.Where(r => records[r.RowKey].State == RecipientState.Pending).ToList();
 
-        var baseUrl = new Uri(pipeline.Value.PublicBaseUrlOr(PipelineOptions.LocalHostBaseUrl) + "/");
-        var petitionPage = new Uri(baseUrl, $"petitions/{Uri.EscapeDataString(update.PetitionId)}");
+        var unsubscribeBase = pipeline.Value.PublicBaseUrlOr(PipelineOptions.LocalHostBaseUrl) + $"/petitions/{Uri.EscapeDataString(update.PetitionId)}/unsubscribe?token=";
         var expires = clock.GetUtcNow().AddDays(confirmation.Value.RemovalLinkDays);
         async ValueTask SendOneAsync(UpdateRecipient recipient, CancellationToken token)
         {
@@ -195,13 +211,12 @@ public sealed class UpdateFanOut(
                 return;
             }
             var record = records[recipient.RowKey];
-            var unsubscribe = new Uri(baseUrl, $"petitions/{Uri.EscapeDataString(update.PetitionId)}/unsubscribe?token="
-                + new SignerToken(update.PetitionId, shard, recipient.RowKey, expires).Create(hmac, TokenPurpose.Unsubscribe));
+            var unsubscribe = new Uri(unsubscribeBase + new SignerToken(update.PetitionId, shard, recipient.RowKey, expires).Create(hmac, TokenPurpose.Unsubscribe));
             try
             {
                 using var deadline = CancellationTokenSource.CreateLinkedTokenSource(token);
                 deadline.CancelAfter(SendDeadline);
-                await email.SendAsync(UpdateEmail.Render(title, update, recipient, petitionPage, unsubscribe),
+                await email.SendAsync(template.Render(recipient, unsubscribe),
                     UpdateEmail.IdempotencyKey(update.PetitionId, update.UpdateId, recipient.RowKey), deadline.Token).ConfigureAwait(false);
                 changed[recipient.RowKey] = record with { State = RecipientState.Sent, Attempts = record.Attempts + 1 };
                 budget.Count();

@@ -107,10 +107,10 @@ public sealed partial class FunctionsMetadataTests(ITestOutputHelper output)
     public void The_queue_triggers_listen_on_signatures_and_updates_through_the_default_storage_connection()
     {
         var triggers = Triggers("queueTrigger").ToDictionary(t => t.Item1, t => t.Item2);
-        Assert.Equal(new[] { SignatureProcessor.FunctionName, Updates.UpdateFanOut.FunctionName }.Order(StringComparer.Ordinal), triggers.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(new[] { SignatureProcessor.FunctionName, SignaturePipeline.Updates.UpdateFanOut.FunctionName }.Order(StringComparer.Ordinal), triggers.Keys.Order(StringComparer.Ordinal));
         Assert.Equal(QueueNames.Signatures, triggers[SignatureProcessor.FunctionName].GetProperty("queueName").GetString());
         // Sending updates has a queue of its own: it never waits behind signatures, nor they behind it.
-        Assert.Equal(QueueNames.Updates, triggers[Updates.UpdateFanOut.FunctionName].GetProperty("queueName").GetString());
+        Assert.Equal(QueueNames.Updates, triggers[SignaturePipeline.Updates.UpdateFanOut.FunctionName].GetProperty("queueName").GetString());
         foreach (var binding in triggers.Values)
         {
             // No connection named: the host uses AzureWebJobsStorage, which the Bicep wires to the managed identity.

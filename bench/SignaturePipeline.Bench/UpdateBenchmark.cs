@@ -108,7 +108,7 @@ public static class UpdateBenchmark
         md.AppendLine(CultureInfo.InvariantCulture, $"| peak memory during the fan-out (process, VmHWM{(resetPeak ? " reset before it" : ", since start")}) | {peak:N0} MiB (baseline {baseline:N0} MiB) | < 300 MB | {Mark(peak * 1.048576 < 300)} |");
         md.AppendLine(CultureInfo.InvariantCulture, $"| .eml files / recipients / sent / failed | {files:N0} / {progress.Recipients:N0} / {progress.Sent:N0} / {progress.Failed:N0} | exactly {n:N0} files | {Mark(files == n && progress.Sent == n)} |");
         md.AppendLine(CultureInfo.InvariantCulture, $"| CPU per email: this process / Azurite | {hostMs:F2} ms / {azuriteMs:F2} ms | | |");
-        md.AppendLine(CultureInfo.InvariantCulture, $"| what {Environment.ProcessorCount} idle cores could send at that CPU cost | {capacity:N0} emails/s | ≥ 1,000 emails/s | {Mark(capacity >= 1000)} |");
+        md.AppendLine(CultureInfo.InvariantCulture, $"| what {Environment.ProcessorCount} idle cores could send at that CPU cost (estimate) | {capacity:N0} emails/s | ≥ 1,000 emails/s | {(capacity >= 1000 ? "estimated, not measured" : "not met")} |");
         md.AppendLine(CultureInfo.InvariantCulture, $"| peak memory, Azurite | {azuritePeak:N0} MiB | | |");
         md.AppendLine();
         md.AppendLine("Per page of up to 1,000 signers a step makes one query (five columns) and advances the shard's progress row once; per 100 of them, one transaction of recipient records, 100 sends (four at a time) and one transaction marking them sent. The wall-clock rate depends on what else the two cores run; the CPU cost per email does much less, so the table gives both.");

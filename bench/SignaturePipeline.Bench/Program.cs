@@ -5,6 +5,7 @@ using SignaturePipeline.Bench;
 // dotnet run -c Release --project bench/SignaturePipeline.Bench -- --only reads   (public reads while signatures are counted)
 // dotnet run -c Release --project bench/SignaturePipeline.Bench -- --only sources   (what counting by source and referrer costs)
 // dotnet run -c Release --project bench/SignaturePipeline.Bench -- --only webhooks   (end to end with a webhook on the petition)
+// dotnet run -c Release --project bench/SignaturePipeline.Bench -- --updates 100000   (one update to N signers)
 var options = BenchOptions.Parse(args);
 if (options.Only == "webhooks")
 {
@@ -25,6 +26,13 @@ if (options.Only == "sources")
     var sources = await SourcesBenchmark.RunAsync(options);
     Console.WriteLine(sources);
     if (options.Write) BenchmarksFile.WriteSection(options.Root, "sources", sources);
+    return 0;
+}
+if (options.Updates > 0)
+{
+    var updates = await UpdateBenchmark.RunAsync(options);
+    Console.WriteLine(updates);
+    if (options.Write) BenchmarksFile.WriteSection(options.Root, "updates", updates);
     return 0;
 }
 if (options.Delivery > 0)

@@ -2,6 +2,7 @@ using SignaturePipeline.Intake;
 using SignaturePipeline.LocalHost.Azurite;
 using SignaturePipeline.LocalHost.Triggers;
 using SignaturePipeline.Storage;
+using SignaturePipeline.Updates;
 using SignaturePipeline.Web;
 using SignaturePipeline.Webhooks;
 
@@ -45,6 +46,8 @@ public static class LocalHostApp
             (sp, message, ct) => sp.GetRequiredService<SignatureProcessor>().ProcessAsync(message.MessageText, message.MessageId, message.DequeueCount, ct)));
         services.AddSingleton(new QueueFunction(WebhookSender.FunctionName, QueueNames.Webhooks,
             (sp, message, ct) => sp.GetRequiredService<WebhookSender>().ProcessAsync(message.MessageText, ct)));
+        services.AddSingleton(new QueueFunction(UpdateFanOut.FunctionName, QueueNames.Updates,
+            (sp, message, ct) => sp.GetRequiredService<UpdateFanOut>().ProcessAsync(message.MessageText, ct)));
         services.AddSingleton<QueueTriggerHost>();
         services.AddHostedService(sp => sp.GetRequiredService<QueueTriggerHost>());
         services.AddSingleton<TimerTriggerHost>();

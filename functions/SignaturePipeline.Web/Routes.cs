@@ -23,6 +23,7 @@ public static class Routes
     public const string Confirm = "petitions/{petitionId}/confirm";
     public const string ResendConfirmation = "petitions/{petitionId}/confirm/resend";
     public const string Remove = "petitions/{petitionId}/remove";
+    public const string Unsubscribe = "petitions/{petitionId}/unsubscribe";
 
     public const string AdminPetition = AdminPrefix + "petitions/{petitionId}";
     public const string Outcomes = AdminPrefix + "petitions/{petitionId}/outcomes";
@@ -42,4 +43,6 @@ public static class Routes
     public const string Sources = AdminPrefix + "petitions/{petitionId}/sources";
     public const string WebhookFailures = AdminPrefix + "petitions/{petitionId}/webhooks/failures";
     public const string ResendWebhookFailures = AdminPrefix + "petitions/{petitionId}/webhooks/failures/resend";
+    public const string Updates = AdminPrefix + "petitions/{petitionId}/updates";
+    public const string Update = AdminPrefix + "petitions/{petitionId}/updates/{updateId}";
 }

@@ -13,6 +13,7 @@ using SignaturePipeline.Web.Pages;
 using SignaturePipeline.Web.Petitions;
 using SignaturePipeline.Web.Receipts;
 using SignaturePipeline.Web.Webhooks;
+using SignaturePipeline.Web.Updates;
 
 namespace SignaturePipeline.Web;
 
@@ -32,6 +33,7 @@ public static class WebServiceCollectionExtensions
         services.AddSingleton<DeliveryEndpoints>();
         services.AddSingleton<SourceEndpoints>();
         services.AddSingleton<WebhookEndpoints>();
+        services.AddSingleton<UpdateEndpoints>();
         services.AddLogging(logging => logging.AddFilter(Http.RequestLog.QuietCategory, LogLevel.Warning));
         return services;
     }
@@ -58,6 +60,8 @@ public static class WebServiceCollectionExtensions
         app.MapPost("/" + Routes.ResendConfirmation, (HttpRequest r, string petitionId, ConfirmationEndpoints e, CancellationToken ct) => e.ResendAsync(r, petitionId, ct));
         app.MapGet("/" + Routes.Remove, (HttpRequest r, string petitionId, ConfirmationEndpoints e, CancellationToken ct) => e.RemovePageAsync(r, petitionId, ct));
         app.MapPost("/" + Routes.Remove, (HttpRequest r, string petitionId, ConfirmationEndpoints e, CancellationToken ct) => e.RemoveAsync(r, petitionId, ct));
+        app.MapGet("/" + Routes.Unsubscribe, (HttpRequest r, string petitionId, UpdateEndpoints e, CancellationToken ct) => e.UnsubscribePageAsync(r, petitionId, ct));
+        app.MapPost("/" + Routes.Unsubscribe, (HttpRequest r, string petitionId, UpdateEndpoints e, CancellationToken ct) => e.UnsubscribeAsync(r, petitionId, ct));
 
         // No prefix of its own: each admin route spells it (Routes.AdminPrefix), as the Functions app does.
         var admin = app.MapGroup("");
@@ -80,6 +84,9 @@ public static class WebServiceCollectionExtensions
         admin.MapGet("/" + Routes.Sources, (string petitionId, SourceEndpoints e, CancellationToken ct) => e.GetAsync(petitionId, ct));
         admin.MapGet("/" + Routes.WebhookFailures, (string petitionId, WebhookEndpoints e, CancellationToken ct) => e.ListFailuresAsync(petitionId, ct));
         admin.MapPost("/" + Routes.ResendWebhookFailures, (string petitionId, string? id, WebhookEndpoints e, CancellationToken ct) => e.ResendAsync(petitionId, id, ct));
+        admin.MapPost("/" + Routes.Updates, (HttpRequest r, string petitionId, UpdateEndpoints e, CancellationToken ct) => e.PublishAsync(r, petitionId, ct));
+        admin.MapGet("/" + Routes.Updates, (string petitionId, UpdateEndpoints e, CancellationToken ct) => e.ListAsync(petitionId, ct));
+        admin.MapGet("/" + Routes.Update, (string petitionId, string updateId, UpdateEndpoints e, CancellationToken ct) => e.GetAsync(petitionId, updateId, ct));
         return admin;
     }
 }

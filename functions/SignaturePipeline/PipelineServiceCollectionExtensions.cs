@@ -17,6 +17,7 @@ using SignaturePipeline.Signatures;
 using SignaturePipeline.Storage;
 using SignaturePipeline.Timers;
 using SignaturePipeline.Webhooks;
+using SignaturePipeline.Updates;
 
 namespace SignaturePipeline;
 
@@ -86,6 +87,9 @@ public static class PipelineServiceCollectionExtensions
 
         services.AddWebhooks(configuration);
         AddTimerJob(services, PipelineTimers.DispatchWebhooks, (sp, ct) => sp.GetRequiredService<WebhookDispatcher>().RunAsync(ct));
+        services.AddOptions<UpdateOptions>().Bind(configuration.GetSection(UpdateOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<UpdateStore>().AddSingleton<UpdateFanOut>().AddSingleton<UpdateHandlers>();
+
         AddTimerJob(services, PipelineTimers.SendMilestoneEmails, (sp, ct) => sp.GetRequiredService<MilestoneNotifier>().RunAsync(ct));
         AddTimerJob(services, PipelineTimers.SendSignerEmails, (sp, ct) => sp.GetRequiredService<SignerMailer>().SweepAsync(ct));
         AddTimerJob(services, PipelineTimers.AnonymiseClosedPetitions, (sp, ct) => sp.GetRequiredService<PrivacyHandlers>().RunRetentionAsync(ct));

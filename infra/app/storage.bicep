@@ -33,6 +33,9 @@ var queueNames = [
   // Webhook events on their way to organizers' tools, and the messages whose processing kept failing.
   'webhooks'
   'webhooks-poison'
+  // Updates to signers fan out through their own queue, so sending never slows counting.
+  'updates'
+  'updates-poison'
 ]
 
 var tableNames = [
@@ -47,6 +50,7 @@ var tableNames = [
   'invalidations'
   'signermail'
   'webhooks'
+  'updates'
 ]
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {

@@ -46,6 +46,8 @@
       share: 'Ask your friends to sign', shareText: 'Every signature your link brings counts toward this petition.',
       copy: 'Copy link', copied: 'Link copied', mail: 'Email', more: 'Share\u2026',
       shareMessage: 'I signed \u201C{title}\u201D. Will you sign too?', shareSubject: 'Will you sign \u201C{title}\u201D?',
+      won: 'This petition won. Thank you to everyone who signed.',
+      updates: 'Updates', responded: '{who} responded on {date}:',
       codes: {}
     },
     es: {
@@ -77,6 +79,8 @@
       share: 'Pide a tus amistades que firmen', shareText: 'Cada firma que llegue por tu enlace suma para esta petici\u00F3n.',
       copy: 'Copiar enlace', copied: 'Enlace copiado', mail: 'Correo', more: 'Compartir\u2026',
       shareMessage: 'Firm\u00E9 \u00AB{title}\u00BB. \u00BFFirmas t\u00FA tambi\u00E9n?', shareSubject: '\u00BFFirmar\u00EDas \u00AB{title}\u00BB?',
+      won: 'Esta petici\u00F3n gan\u00F3. Gracias a todas las personas que firmaron.',
+      updates: 'Novedades', responded: '{who} respondi\u00F3 el {date}:',
       codes: {
         name_required: 'Escribe tu {label}.',
         name_too_long: 'Tu {label} es demasiado largo.',
@@ -191,6 +195,8 @@
   var progress = h('div', { hidden: true }, [bar, count]);
   var letter = h('div', { class: 'letter' });
   var details = h('details', { hidden: true }, [h('summary', {}, [t.letter]), letter]);
+  // The organizers' updates and the target's response, as the petition JSON gives them: text only, never markup.
+  var news = h('div', { class: 'news', hidden: true });
 
   var inputs = {}, errorsOf = {};
   function field(name, control, optional) {
@@ -237,7 +243,7 @@
   ]);
   var done = h('div', { class: 'done', tabindex: '-1', hidden: true });
   var status = h('p', { class: 'hp', 'aria-live': 'polite' });
-  root.append(style, h('div', { class: 'sp', lang: lang }, [to, title, progress, details, form, done, status]));
+  root.append(style, h('div', { class: 'sp', lang: lang }, [to, title, progress, details, news, form, done, status]));
 
   function show(petition, atLeast) {
     title.textContent = petition.title;
@@ -254,9 +260,23 @@
     progress.hidden = false;
     letter.textContent = petition.letter || '';
     details.hidden = !petition.letter;
+    showNews(petition);
     if (petition.status && petition.status !== 'open') {
-      finish(h('p', {}, [t.closed]), false);
+      finish(h('p', {}, [petition.status === 'won' ? t.won : t.closed]), false);
     }
+  }
+  function showNews(petition) {
+    var es = lang === 'es', day = function (iso) { return new Date(iso).toLocaleDateString(t.locale, { timeZone: 'UTC' }); };
+    var updates = petition.updates || [], response = petition.response;
+    news.textContent = '';
+    news.hidden = !updates.length && !response;
+    if (news.hidden) return;
+    news.append(h('b', {}, [t.updates]));
+    if (response) news.append(h('p', {}, [fmt(t.responded, { who: response.responder, date: day(response.respondedAt) })]),
+      h('p', { class: 'letter' }, [es && response.textEs || response.text]));
+    news.append(h('ul', {}, updates.slice(0, 5).map(function (u) {
+      return h('li', {}, [day(u.publishedAt) + ': ' + (es && u.subjectEs || u.subject)]);
+    })));
   }
   // After the signer's own signature: past the browser's copy (revalidated by its ETag), and never below their
   // supporter number, since the server's count may be up to a second older than their signature.

@@ -4,12 +4,14 @@ using SignaturePipeline.Receipts;
 using SignaturePipeline.Security;
 using SignaturePipeline.Signatures;
 using Microsoft.Extensions.Options;
+using SignaturePipeline.Updates;
 using SignaturePipeline.Web.Http;
 
 namespace SignaturePipeline.Web.Pages;
 
 /// <summary>The public pages: the petition with its plain form, and the thank-you page a form post lands on.</summary>
-public sealed class PageEndpoints(PetitionStore petitions, PetitionCountCache counts, ReceiptStore receipts, ReferralCodes referrals, IOptions<PipelineOptions> options)
+public sealed class PageEndpoints(PetitionStore petitions, PetitionCountCache counts, ReceiptStore receipts, ReferralCodes referrals, IOptions<PipelineOptions> options,
+    UpdateHandlers updates)
 {
     public async Task<IResult> PetitionAsync(HttpRequest request, string petitionId, CancellationToken ct)
     {
@@ -17,9 +19,10 @@ public sealed class PageEndpoints(PetitionStore petitions, PetitionCountCache co
         var petition = await petitions.GetAsync(petitionId, ct).ConfigureAwait(false);
         if (petition is null) return NotFound(language);
         var counted = await counts.GetAsync(petition.Id, ct).ConfigureAwait(false);
+        var news = await updates.PublicAsync(petition.Id, ct).ConfigureAwait(false);
         // A visitor from a campaign or a shared link: the form carries where they came from.
         var from = Intake.FormValues.SourcesOf(name => request.Query.TryGetValue(name, out var value) ? value.ToString() : null);
-        return PetitionPage.Render(petition, counted.Total, language, from is null ? null : new SignatureInput { Sources = from });
+        return PetitionPage.Render(petition, counted.Total, language, from is null ? null : new SignatureInput { Sources = from }, updates: news);
     }
 
     public async Task<IResult> ThankYouAsync(HttpRequest request, string petitionId, string? receiptId, int? check, CancellationToken ct)

@@ -107,6 +107,18 @@ public sealed class PageStrings
     public required string BadLink { get; init; }
     public required string BadLinkText { get; init; }
 
+    // Updates to signers: the petition page's section, and the page behind the unsubscribe link (Updates/UpdateEndpoints).
+    public required string UpdatesHeading { get; init; }
+    public required string ResponseHeading { get; init; }
+    public required string KindUpdate { get; init; }
+    public required string KindResponse { get; init; }
+    public required string KindVictory { get; init; }
+    public required string UnsubscribeHeading { get; init; }
+    public required string UnsubscribeText { get; init; }
+    public required string UnsubscribeButton { get; init; }
+    public required string Unsubscribed { get; init; }
+    public required string UnsubscribedText { get; init; }
+
     /// <summary>
     /// Messages by the stable code of a <see cref="FieldError"/> or a rejected receipt; <c>{label}</c> is the field's
     /// label in lower case. Empty for English, whose messages come from <see cref="SignatureRules"/> as they are.
@@ -197,6 +209,16 @@ public sealed class PageStrings
         ResendLimitedText = "Please look for our most recent email (and in your spam folder) before asking again.",
         BadLink = "This link does not work",
         BadLinkText = "Copy the whole link from the email, or sign the petition again.",
+        UpdatesHeading = "Updates",
+        ResponseHeading = "{0} responded on {1}",
+        KindUpdate = "Update",
+        KindResponse = "Response",
+        KindVictory = "Victory",
+        UnsubscribeHeading = "Stop updates about this petition?",
+        UnsubscribeText = "You signed \u201C{0}\u201D. Press the button and you will get no more updates about it. Your signature still counts.",
+        UnsubscribeButton = "Unsubscribe",
+        Unsubscribed = "You are unsubscribed",
+        UnsubscribedText = "You will get no more updates about \u201C{0}\u201D. Your signature still counts.",
         Codes = FrozenDictionary<string, string>.Empty,
     };
 
@@ -284,6 +306,16 @@ public sealed class PageStrings
         ResendLimitedText = "Busca nuestro correo más reciente (revisa también la carpeta de spam) antes de pedir otro.",
         BadLink = "Este enlace no funciona",
         BadLinkText = "Copia el enlace completo del correo, o vuelve a firmar la petición.",
+        UpdatesHeading = "Novedades",
+        ResponseHeading = "{0} respondió el {1}",
+        KindUpdate = "Novedad",
+        KindResponse = "Respuesta",
+        KindVictory = "Victoria",
+        UnsubscribeHeading = "¿Dejar de recibir novedades de esta petición?",
+        UnsubscribeText = "Firmaste «{0}». Presiona el botón y no recibirás más novedades sobre ella. Tu firma sigue contando.",
+        UnsubscribeButton = "Darme de baja",
+        Unsubscribed = "Te diste de baja",
+        UnsubscribedText = "No recibirás más novedades sobre «{0}». Tu firma sigue contando.",
         Codes = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             [ReasonCodes.NameRequired] = "Escribe tu {label}.",

@@ -2,6 +2,7 @@ using System.Text;
 using Microsoft.AspNetCore.Http;
 using SignaturePipeline.Petitions;
 using SignaturePipeline.Signatures;
+using SignaturePipeline.Updates;
 using SignaturePipeline.Web.Http;
 
 namespace SignaturePipeline.Web.Pages;
@@ -28,7 +29,9 @@ public static class PetitionPage
 
     /// <param name="count">The live count, or null where reading it is not worth it (re-rendering a rejected form post).</param>
     /// <param name="errors">In English from <see cref="SignatureRules"/>; shown translated by their codes.</param>
-    public static IResult Render(Petition petition, long? count, PageLanguage language, SignatureInput? values = null, IReadOnlyList<FieldError>? errors = null, int status = StatusCodes.Status200OK)
+    /// <param name="updates">The organizers' updates and the target's response, shown under the letter; none when left out.</param>
+    public static IResult Render(Petition petition, long? count, PageLanguage language, SignatureInput? values = null, IReadOnlyList<FieldError>? errors = null, int status = StatusCodes.Status200OK,
+        PublicUpdates? updates = null)
     {
         errors ??= [];
         var t = language.Strings;
@@ -46,6 +49,7 @@ public static class PetitionPage
         if (petition.IsOpen && errors.Count == 0) html.Append("<a class=\"jump\" href=\"#sign\">").Append(t.Jump).Append("</a>");
         html.Append("</header><div class=\"cols\"><article class=\"card letter\"><h2>").Append(t.Letter).Append("</h2>");
         AppendLetter(html, petition.Letter);
+        if (updates is { } u && (u.Updates.Count > 0 || u.Response is not null)) AppendUpdates(html, u, t);
         html.Append("</article>");
 
         if (petition.IsOpen) AppendForm(html, petition, language, values, errors);
@@ -59,6 +63,31 @@ public static class PetitionPage
         // A count a few seconds old is fine, and it spares the counters a read per visitor on a busy day.
         return HtmlPages.Page(title, html.ToString(), status, cacheControl: errors.Count > 0 ? "no-store" : "public, max-age=15",
             lang: t.Lang, varyByLanguage: language.Negotiated, formRedirectOrigin: HtmlPages.OriginOf(petition.ThankYouUrl));
+    }
+
+    /// <summary>The target's response in full (its text as safe HTML), then each update's kind, date and subject; Spanish where given.</summary>
+    private static void AppendUpdates(StringBuilder html, PublicUpdates updates, PageStrings t)
+    {
+        var spanish = t.Lang == "es";
+        html.Append("<section class=\"updates\"><h2>").Append(t.UpdatesHeading).Append("</h2>");
+        if (updates.Response is { } r)
+        {
+            html.Append("<h3>").Append(t.Format(t.ResponseHeading, Encode(r.Responder), Encode(r.RespondedAt.ToString("d", t.Culture)))).Append("</h3>")
+                .Append(UpdateBody.ToHtml(spanish && r.TextEs is not null ? r.TextEs : r.Text));
+        }
+        if (updates.Updates.Count > 0)
+        {
+            html.Append("<ul>");
+            foreach (var update in updates.Updates)
+            {
+                var kind = update.Kind switch { "victory" => t.KindVictory, "response" => t.KindResponse, _ => t.KindUpdate };
+                html.Append("<li><b>").Append(kind).Append("</b>, <time datetime=\"").Append(Encode(update.PublishedAt.UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture)))
+                    .Append("\">").Append(Encode(update.PublishedAt.ToString("d", t.Culture))).Append("</time>: ")
+                    .Append(Encode(spanish && update.SubjectEs is not null ? update.SubjectEs : update.Subject)).Append("</li>");
+            }
+            html.Append("</ul>");
+        }
+        html.Append("</section>");
     }
 
     private static void AppendLetter(StringBuilder html, string letter)

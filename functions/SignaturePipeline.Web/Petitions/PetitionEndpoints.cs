@@ -3,12 +3,13 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using SignaturePipeline.Petitions;
 using SignaturePipeline.Receipts;
+using SignaturePipeline.Updates;
 using SignaturePipeline.Web.Http;
 
 namespace SignaturePipeline.Web.Petitions;
 
 /// <summary>Public petition reads and the admin definition route. The HTML pages are in Pages/.</summary>
-public sealed class PetitionEndpoints(PetitionHandlers handlers, ReceiptStore receipts)
+public sealed class PetitionEndpoints(PetitionHandlers handlers, ReceiptStore receipts, UpdateHandlers updates)
 {
     private const int MaxDefinitionBytes = 256 * 1024;
 
@@ -22,7 +23,13 @@ public sealed class PetitionEndpoints(PetitionHandlers handlers, ReceiptStore re
     {
         Cors.AllowAnyOrigin(request.HttpContext);
         var petition = await handlers.GetAsync(petitionId, ct).ConfigureAwait(false);
-        return petition is null ? Problems.PetitionNotFound() : Cacheable(request, petition);
+        if (petition is null) return Problems.PetitionNotFound();
+        // The updates and the response are cached per instance like the definition: a page view reads no table for them.
+        var news = await updates.PublicAsync(petitionId, ct).ConfigureAwait(false);
+        var json = JsonSerializer.SerializeToNode(petition, Json.Options)!.AsObject();
+        json["updates"] = JsonSerializer.SerializeToNode(news.Updates, Json.Options);
+        if (news.Response is { } response) json["response"] = JsonSerializer.SerializeToNode(response, Json.Options);
+        return Cacheable(request, json);
     }
 
     public async Task<IResult> ListAsync(HttpRequest request, CancellationToken ct)

@@ -5,7 +5,7 @@ using SignaturePipeline.Signatures;
 
 namespace SignaturePipeline.Confirmation;
 
-public enum TokenPurpose { Confirm, Remove }
+public enum TokenPurpose { Confirm, Remove, Unsubscribe }
 
 public enum TokenCheck { Valid, Expired, Invalid }
 
@@ -21,7 +21,12 @@ public sealed record SignerToken(string PetitionId, int Shard, string RowKey, Da
 {
     private const int TagBytes = 16;
 
-    private static string PurposeOf(TokenPurpose purpose) => purpose == TokenPurpose.Confirm ? "token-confirm" : "token-remove";
+    private static string PurposeOf(TokenPurpose purpose) => purpose switch
+    {
+        TokenPurpose.Confirm => "token-confirm",
+        TokenPurpose.Remove => "token-remove",
+        _ => "token-unsubscribe",
+    };
 
     public string Create(Hmac hmac, TokenPurpose purpose)
     {

@@ -214,9 +214,10 @@ public sealed record AcsEmailRequest(
             part.Content?.DecodeTo(buffer);
             return new Attachment(part.FileName ?? "attachment", part.ContentType.MimeType, Convert.ToBase64String(buffer.GetBuffer(), 0, (int)buffer.Length));
         }).ToList();
-        // Only extension headers travel: ACS sets its own Message-Id, Date and the address headers itself.
+        // Only extension headers and the unsubscribe headers (RFC 2369, RFC 8058) travel: ACS sets its own Message-Id,
+        // Date and the address headers itself.
         var headers = message.Headers
-            .Where(h => h.Field.StartsWith("X-", StringComparison.OrdinalIgnoreCase))
+            .Where(h => h.Field.StartsWith("X-", StringComparison.OrdinalIgnoreCase) || h.Field.StartsWith("List-Unsubscribe", StringComparison.OrdinalIgnoreCase))
             .GroupBy(h => h.Field, StringComparer.OrdinalIgnoreCase)
             .ToDictionary(g => g.Key, g => g.Last().Value, StringComparer.OrdinalIgnoreCase);
         return new AcsEmailRequest(

@@ -10,6 +10,9 @@ public sealed record EmailAttachment(string FileName, string ContentType, ReadOn
 public sealed record OutgoingEmail(IReadOnlyList<string> To, string Subject, string Text, string Html)
 {
     public IReadOnlyList<EmailAttachment> Attachments { get; init; } = [];
+
+    /// <summary>Headers of the feature's own, such as <c>List-Unsubscribe</c> (RFC 8058) on updates to signers.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> Headers { get; init; } = [];
 }
 
 /// <summary>
@@ -34,6 +37,7 @@ public sealed class EmailSender(IEmailTransport transport, IOptions<EmailOptions
         message.Date = clock.GetUtcNow();
         message.MessageId = $"{EmailIdempotency.MessageIdLocalPart(idempotencyKey)}@{(string.IsNullOrEmpty(_from.Domain) ? "localhost" : _from.Domain)}";
         message.Headers.Add(KeyHeader, idempotencyKey);
+        foreach (var (field, value) in email.Headers) message.Headers.Add(field, value);
 
         var body = new BodyBuilder { TextBody = email.Text, HtmlBody = email.Html };
         foreach (var attachment in email.Attachments)

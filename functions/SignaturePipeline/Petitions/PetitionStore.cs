@@ -112,6 +112,37 @@ public sealed class PetitionStore(TableServiceClient tables, IOptions<PipelineOp
         return created;
     }
 
+    /// <summary>
+    /// Sets the petition's status to won (a victory announced to its signers), keeping the time it first closed, under the
+    /// ETag it was read with so a concurrent edit is never overwritten. False when there is no such petition.
+    /// </summary>
+    public async Task<bool> MarkWonAsync(string id, DateTimeOffset at, CancellationToken ct)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var response = await _table.GetEntityIfExistsAsync<TableEntity>(PartitionKey, id, cancellationToken: ct).ConfigureAwait(false);
+            if (!response.HasValue) return false;
+            var entity = response.Value!;
+            if (entity.GetString("Status") == nameof(PetitionStatus.Won)) return true;
+            var change = new TableEntity(PartitionKey, id)
+            {
+                ["Status"] = nameof(PetitionStatus.Won),
+                ["UpdatedAt"] = at,
+                ["ClosedAt"] = entity.GetDateTimeOffset("ClosedAt") ?? at,
+            };
+            try
+            {
+                await _table.UpdateEntityAsync(change, entity.ETag, TableUpdateMode.Merge, ct).ConfigureAwait(false);
+                _cache.TryRemove(id, out _);
+                return true;
+            }
+            catch (RequestFailedException e) when (e.Status == 412 && attempt < 10)
+            {
+                // Edited meanwhile: read it again and keep the edit.
+            }
+        }
+    }
+
     /// <summary>Adds the petition only if its id is free; used to seed demo data without overwriting edits.</summary>
     public async Task<bool> AddIfMissingAsync(Petition petition, CancellationToken ct)
     {

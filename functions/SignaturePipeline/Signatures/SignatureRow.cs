@@ -55,6 +55,8 @@ internal static class SignatureColumns
     public const string UtmCampaign = "UtmCampaign";
     public const string Referrer = "Referrer";
     public const string SourceWebsite = "SourceWebsite";
+    /// <summary>When the signer unsubscribed from updates; the signature still counts.</summary>
+    public const string UnsubscribedAt = "UnsubscribedAt";
 }
 
 /// <summary>One stored signature row, with the ETag it was read with. A projected read leaves unread columns null.</summary>

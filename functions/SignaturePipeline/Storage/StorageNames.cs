@@ -24,10 +24,13 @@ public static class TableNames
     /// <summary>Each day's count of signer emails per address, network and petition. Keys: see <see cref="Confirmation.SignerMailQuota"/>.</summary>
     public const string SignerMail = "signermail";
 
+    /// <summary>Updates to signers, their fan-out progress and per-recipient records. Keys: see <see cref="Updates.UpdateStore"/>.</summary>
+    public const string Updates = "updates";
+
     /// <summary>Webhook cursors, recorded events and failed deliveries. Keys: see <see cref="SignaturePipeline.Webhooks.WebhookStore"/>.</summary>
     public const string Webhooks = "webhooks";
 
-    public static readonly string[] All = [Petitions, Signatures, Receipts, Outcomes, Failures, TimerRuns, Milestones, Deliveries, Invalidations, SignerMail, Webhooks];
+    public static readonly string[] All = [Petitions, Signatures, Receipts, Outcomes, Failures, TimerRuns, Milestones, Deliveries, Invalidations, SignerMail, Webhooks, Updates];
 }
 
 /// <summary>Blob containers. The Bicep template creates them in Azure; <see cref="StorageInitializer"/> locally.</summary>
@@ -47,9 +50,13 @@ public static class QueueNames
     public const string Signatures = "signatures";
     public const string SignaturesPoison = Signatures + PoisonSuffix;
     public const string PoisonSuffix = "-poison";
+    /// <summary>The fan-out of updates to signers: its own queue, so sending never slows counting.</summary>
+    public const string Updates = "updates";
+    public const string UpdatesPoison = Updates + PoisonSuffix;
+
     /// <summary>Webhook events on their way out, retried by re-sending with a visibility delay. See <see cref="SignaturePipeline.Webhooks.WebhookSender"/>.</summary>
     public const string Webhooks = "webhooks";
     public const string WebhooksPoison = Webhooks + PoisonSuffix;
 
-    public static readonly string[] All = [Signatures, SignaturesPoison, Webhooks, WebhooksPoison];
+    public static readonly string[] All = [Signatures, SignaturesPoison, Webhooks, WebhooksPoison, Updates, UpdatesPoison];
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Playwright;
 using SignaturePipeline.IntegrationTests.Infrastructure;
@@ -271,6 +272,29 @@ public sealed class WidgetTests(AzuriteFixture azurite, BrowserSite site) : ICla
         await widget.GetByLabel(zip, new() { Exact = true }).FillAsync("10027");
         await widget.GetByLabel(state, new() { Exact = true }).SelectOptionAsync("NY");
         if (comment is not null) await widget.Locator("#f-comment").FillAsync(comment);
+    }
+
+    [Fact]
+    public async Task A_won_petition_shows_the_targets_response_and_its_updates_in_the_widget()
+    {
+        var (host, petition) = await PetitionAsync();
+        using var admin = host.CreateClient(AzuriteFixture.AdminKey);
+        var response = await admin.PostAsJsonAsync($"/api/admin/petitions/{petition}/updates", new
+        {
+            kind = "response", responder = "Gov. Andrew Cuomo", respondedAt = "2011-06-01T12:00:00Z",
+            subject = "The Governor answered", body = "New York suspends its participation.", bodyEs = "Nueva York suspende su participación.", subjectEs = "El Gobernador respondió",
+        });
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await admin.PostAsJsonAsync($"/api/admin/petitions/{petition}/updates", new { kind = "victory", subject = "We won", body = "Thank you." })).StatusCode);
+
+        var page = await site.NewPageAsync();
+        await page.GotoAsync(site.Publish(BrowserSite.CampaignPage(host.Address, petition, extraAttributes: "data-lang=\"es\"")).ToString());
+        var widget = Widget(page);
+        await Expect(widget.GetByText("Gov. Andrew Cuomo respondió el")).ToBeVisibleAsync();
+        await Expect(widget.GetByText("Nueva York suspende su participación.")).ToBeVisibleAsync();
+        await Expect(widget.GetByText("El Gobernador respondió", new() { Exact = false }).Last).ToBeVisibleAsync();
+        await Expect(widget.GetByText("Esta petición ganó.", new() { Exact = false })).ToBeVisibleAsync();
+        await BrowserSite.ScreenshotAsync(widget, "widget-won-es");
     }
 
     private async Task<(RunningHost Host, string Petition)> PetitionAsync()

@@ -104,12 +104,16 @@ public sealed partial class FunctionsMetadataTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void The_queue_triggers_listen_on_signatures_and_webhooks_through_the_default_storage_connection()
+    public void The_queue_triggers_listen_on_signatures_webhooks_and_updates_through_the_default_storage_connection()
     {
-        var triggers = Triggers("queueTrigger").OrderBy(t => t.Function, StringComparer.Ordinal).ToList();
-        Assert.Equal([SignatureProcessor.FunctionName, SignaturePipeline.Webhooks.WebhookSender.FunctionName], triggers.Select(t => t.Function));
-        Assert.Equal([QueueNames.Signatures, QueueNames.Webhooks], triggers.Select(t => t.Binding.GetProperty("queueName").GetString()));
-        foreach (var (_, binding) in triggers)
+        var triggers = Triggers("queueTrigger").ToDictionary(t => t.Function, t => t.Binding);
+        Assert.Equal(new[] { SignatureProcessor.FunctionName, SignaturePipeline.Webhooks.WebhookSender.FunctionName, SignaturePipeline.Updates.UpdateFanOut.FunctionName }.Order(StringComparer.Ordinal),
+            triggers.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(QueueNames.Signatures, triggers[SignatureProcessor.FunctionName].GetProperty("queueName").GetString());
+        // Webhooks and updates have queues of their own: they never wait behind signatures, nor signatures behind them.
+        Assert.Equal(QueueNames.Webhooks, triggers[SignaturePipeline.Webhooks.WebhookSender.FunctionName].GetProperty("queueName").GetString());
+        Assert.Equal(QueueNames.Updates, triggers[SignaturePipeline.Updates.UpdateFanOut.FunctionName].GetProperty("queueName").GetString());
+        foreach (var binding in triggers.Values)
         {
             // No connection named: the host uses AzureWebJobsStorage, which the Bicep wires to the managed identity.
             var connection = binding.TryGetProperty("connection", out var c) ? c.GetString() : null;

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -9,6 +10,7 @@ using SignaturePipeline.Petitions;
 using SignaturePipeline.Security;
 using SignaturePipeline.Signatures;
 using SignaturePipeline.Storage;
+using SignaturePipeline.Webhooks;
 
 namespace SignaturePipeline.Updates;
 
@@ -38,6 +40,7 @@ public sealed class UpdateFanOut(
     IOptions<UpdateOptions> options,
     IOptions<PipelineOptions> pipeline,
     IOptions<ConfirmationOptions> confirmation,
+    WebhookEventLog webhooks,
     TimeProvider clock,
     ILogger<UpdateFanOut> logger)
 {
@@ -273,26 +276,31 @@ public sealed class UpdateFanOut(
         return keys.ToDictionary(k => k, k => found[k], StringComparer.Ordinal);
     }
 
-    /// <summary>Once every shard is done, marks the update sent; the step that manages it announces it, exactly once.</summary>
+    /// <summary>
+    /// Once every shard is done, records the webhooks' <c>update.sent</c> event (keyed by the update, so a step that repeats
+    /// this records it once), then marks the update sent: a crash in between leaves the update sending, and the next step
+    /// records nothing new and marks it.
+    /// </summary>
     private async Task CompleteAsync(UpdateRecord update, CancellationToken ct)
     {
         if (update.Kind == UpdateKind.Victory) await petitions.MarkWonAsync(update.PetitionId, update.PublishedAt, ct).ConfigureAwait(false);
         if (update.Status == UpdateStatus.Sent) return;
         var progress = await store.ListProgressAsync(update.PetitionId, update.UpdateId, ct).ConfigureAwait(false);
         if (progress.Count < update.Shards || progress.Any(p => !p.Done)) return;
-        var sent = await store.TryMarkSentAsync(update, clock.GetUtcNow(), ct).ConfigureAwait(false);
-        if (sent is not null) await OnSentAsync(sent, UpdateProgress.Of(sent, progress), ct).ConfigureAwait(false);
-    }
-
-    /// <summary>
-    /// Called once per update, by the step whose write turned its status to sent: the one place to announce that a fan-out
-    /// finished (a webhook's <c>update.sent</c> event belongs here).
-    /// </summary>
-    private Task OnSentAsync(UpdateRecord update, UpdateProgress totals, CancellationToken ct)
-    {
-        ct.ThrowIfCancellationRequested();
-        logger.LogInformation("Update {UpdateId} of {PetitionId} ({Kind}) sent: {Recipients} recipients, {Sent} sent, {Failed} failed, {Suppressed} suppressed",
-            update.UpdateId, update.PetitionId, update.Kind, totals.Recipients, totals.Sent, totals.Failed, totals.Suppressed);
-        return Task.CompletedTask;
+        var totals = UpdateProgress.Of(update, progress);
+        await webhooks.UpdateSentAsync(update.PetitionId, update.UpdateId, new JsonObject
+        {
+            ["updateId"] = update.UpdateId,
+            ["kind"] = update.Kind.ToString().ToLowerInvariant(),
+            ["subject"] = update.Content.Subject,
+            ["publishedAt"] = update.PublishedAt,
+            ["recipients"] = totals.Recipients,
+            ["sent"] = totals.Sent,
+            ["failed"] = totals.Failed,
+            ["suppressed"] = totals.Suppressed,
+        }, ct).ConfigureAwait(false);
+        if (await store.TryMarkSentAsync(update, clock.GetUtcNow(), ct).ConfigureAwait(false) is not null)
+            logger.LogInformation("Update {UpdateId} of {PetitionId} ({Kind}) sent: {Recipients} recipients, {Sent} sent, {Failed} failed, {Suppressed} suppressed",
+                update.UpdateId, update.PetitionId, update.Kind, totals.Recipients, totals.Sent, totals.Failed, totals.Suppressed);
     }
 }

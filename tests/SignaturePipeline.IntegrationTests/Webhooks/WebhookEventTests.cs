@@ -6,7 +6,10 @@ using SignaturePipeline.Email;
 using SignaturePipeline.IntegrationTests.Infrastructure;
 using SignaturePipeline.Milestones;
 using SignaturePipeline.Petitions;
+using SignaturePipeline.Storage;
 using SignaturePipeline.Timers;
+using SignaturePipeline.Updates;
+using Azure.Storage.Queues;
 
 namespace SignaturePipeline.IntegrationTests.Webhooks;
 
@@ -37,6 +40,38 @@ public sealed class WebhookEventTests(AzuriteFixture azurite)
         Assert.Equal(WebhookEvents.MilestoneReached, body.GetProperty("event").GetString());
         Assert.Equal(2, body.GetProperty("data").GetProperty("threshold").GetInt32());
         Assert.Equal(3, body.GetProperty("data").GetProperty("signatureCount").GetInt64());
+    }
+
+    [Fact]
+    public async Task An_update_whose_fan_out_finished_is_sent_as_update_sent_once_with_its_totals_and_no_signer()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var harness = await WebhookHarness.StartAsync(azurite, new Dictionary<string, string?> { ["Updates:MaxEmailsPerMinute"] = "0" },
+            configure: s => s.AddSingleton<IEmailTransport>(new RecordingEmailTransport()));
+        var id = await harness.PetitionAsync(receiver.Url, events: [WebhookEvents.UpdateSent]);
+        await harness.SignAsync(id, 3, 0, 0, 1, 2);
+        var published = Assert.IsType<PublishResult.Published>(await harness.Services.GetRequiredService<UpdateHandlers>()
+            .PublishAsync(id, new UpdateRequest { Kind = "update", Subject = "We delivered", Body = "Your signatures reached the Governor." }, CancellationToken.None));
+
+        // The updates queue, run as its trigger runs it, until the fan-out is done (a step past the end repeats nothing).
+        var queue = harness.Services.GetRequiredService<QueueServiceClient>().GetQueueClient(QueueNames.Updates);
+        var fanOut = harness.Services.GetRequiredService<UpdateFanOut>();
+        for (var round = 0; round < 50 && (await queue.GetPropertiesAsync()).Value.ApproximateMessagesCount > 0; round++)
+            foreach (var message in (await queue.ReceiveMessagesAsync(32)).Value)
+            {
+                await fanOut.ProcessAsync(message.MessageText, CancellationToken.None);
+                await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt);
+            }
+        await harness.DispatchAsync();
+        await harness.PumpUntilAsync(() => !receiver.Store.IsEmpty);
+        await harness.DrainAsync(TimeSpan.FromMilliseconds(300));
+
+        var request = Assert.Single(receiver.Requests);
+        Assert.Equal(WebhookEvents.UpdateSent, request.Event);
+        var data = JsonDocument.Parse(request.Body).RootElement.GetProperty("data");
+        Assert.Equal(published.Update.UpdateId, data.GetProperty("updateId").GetString());
+        Assert.Equal(3, data.GetProperty("sent").GetInt64());
+        Assert.DoesNotContain("@", System.Text.Encoding.UTF8.GetString(request.Body), StringComparison.Ordinal);
     }
 
     [Fact]

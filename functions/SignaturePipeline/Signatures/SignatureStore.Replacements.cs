@@ -99,7 +99,7 @@ public sealed partial class SignatureStore
                 ? new TableTransactionAction(TableTransactionActionType.Add, adopted)
                 : new TableTransactionAction(TableTransactionActionType.UpdateReplace, adopted, current.Entity.ETag));
             actions.Add(new TableTransactionAction(TableTransactionActionType.Add, IndexedSigner.ToIndexEntity(pk, indexKey, countedAt, [row.ToIndexedSigner(countedAt)])));
-            actions.Add(await MoveCounterAsync(pk, row.State ?? "", 1, ct).ConfigureAwait(false));
+            actions.Add(await MoveCounterAsync(pk, row.State ?? "", 1, new SeriesPoint(countedAt, row.PostalCode), ct).ConfigureAwait(false));
             if (await SubmitOrConflictAsync(actions, ct).ConfigureAwait(false))
             {
                 _counters.TryRemove(pk, out _);

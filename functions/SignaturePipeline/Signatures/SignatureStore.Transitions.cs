@@ -165,7 +165,9 @@ public sealed partial class SignatureStore
                             index.Value!.ETag));
                 }
             }
-            if (delta != 0) actions.Add(await MoveCounterAsync(pk, row.State ?? "", delta, ct).ConfigureAwait(false));
+            // The series bucket: the moment it is counted now, or the one it was counted at (its index key holds it).
+            var countedAtOf = CountedAtOf(delta > 0 ? entity.GetString(SignatureColumns.IndexRow) : row.IndexRow) ?? row.SignedAt ?? clock.GetUtcNow();
+            if (delta != 0) actions.Add(await MoveCounterAsync(pk, row.State ?? "", delta, new SeriesPoint(countedAtOf, row.PostalCode), ct).ConfigureAwait(false));
             try
             {
                 await _table.SubmitTransactionAsync(actions, ct).ConfigureAwait(false);

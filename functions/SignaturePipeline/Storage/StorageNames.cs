@@ -24,7 +24,10 @@ public static class TableNames
     /// <summary>Each day's count of signer emails per address, network and petition. Keys: see <see cref="Confirmation.SignerMailQuota"/>.</summary>
     public const string SignerMail = "signermail";
 
-    public static readonly string[] All = [Petitions, Signatures, Receipts, Outcomes, Failures, TimerRuns, Milestones, Deliveries, Invalidations, SignerMail];
+    /// <summary>Each used console sign-in link, so it signs in once. Keys: see <see cref="OrganizerConsole.ConsoleSignIn"/>.</summary>
+    public const string ConsoleSignIns = "consolesignins";
+
+    public static readonly string[] All = [Petitions, Signatures, Receipts, Outcomes, Failures, TimerRuns, Milestones, Deliveries, Invalidations, SignerMail, ConsoleSignIns];
 }
 
 /// <summary>Blob containers. The Bicep template creates them in Azure; <see cref="StorageInitializer"/> locally.</summary>

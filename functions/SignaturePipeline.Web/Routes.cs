@@ -39,4 +39,29 @@ public static class Routes
     public const string ExportSignatures = AdminPrefix + "petitions/{petitionId}/signatures.csv";
     public const string Anonymise = AdminPrefix + "petitions/{petitionId}/anonymise";
     public const string Deliveries = AdminPrefix + "petitions/{petitionId}/deliveries";
+
+    // The organizers' console: anonymous at the platform, every route checks the console session itself (OrganizerConsole/).
+    public const string ConsolePrefix = "api/console/";
+    public const string Console = "console";
+    public const string ConsoleSignIn = "console/signin";
+    public const string ConsoleSession = "console/session";
+    public const string ConsoleOperator = "console/operator";
+    public const string ConsoleSignOut = "console/signout";
+    public const string ConsoleAsset = "console/assets/{name}";
+    public const string ConsolePetitions = ConsolePrefix + "petitions";
+    public const string ConsolePetition = ConsolePrefix + "petitions/{petitionId}";
+    public const string ConsoleHeld = ConsolePrefix + "petitions/{petitionId}/held";
+    public const string ConsoleReleaseHeld = ConsolePrefix + "petitions/{petitionId}/held/release";
+    public const string ConsoleInvalidateHeld = ConsolePrefix + "petitions/{petitionId}/held/invalidate";
+    public const string ConsoleExport = ConsolePrefix + "petitions/{petitionId}/signatures.csv";
+    public const string ConsoleDeliveryFile = ConsolePrefix + "petitions/{petitionId}/deliveries/{targetId}/{week}/{file}";
+
+    /// <summary>
+    /// <c>/</c>, the landing page. A Functions route cannot be empty (an empty route means the function's name), so it is a
+    /// catch-all, which the router tries after every other route: only addresses no other route serves reach it, and it
+    /// answers 404 for all but the root. With routePrefix "" the host's own home page would answer <c>/</c> first, so the
+    /// app sets <c>AzureWebJobsDisableHomepage=true</c> ("Set to true to disable the default landing page shown for the root
+    /// of the Azure Functions site": https://github.com/Azure/azure-functions-host/wiki/Configuration-Settings).
+    /// </summary>
+    public const string Landing = "{*path}";
 }

@@ -41,20 +41,19 @@ public static class Routes
     public const string Deliveries = AdminPrefix + "petitions/{petitionId}/deliveries";
 
     // The organizers' console: anonymous at the platform, every route checks the console session itself (OrganizerConsole/).
-    public const string ConsolePrefix = "api/console/";
     public const string Console = "console";
     public const string ConsoleSignIn = "console/signin";
     public const string ConsoleSession = "console/session";
     public const string ConsoleOperator = "console/operator";
     public const string ConsoleSignOut = "console/signout";
     public const string ConsoleAsset = "console/assets/{name}";
-    public const string ConsolePetitions = ConsolePrefix + "petitions";
-    public const string ConsolePetition = ConsolePrefix + "petitions/{petitionId}";
-    public const string ConsoleHeld = ConsolePrefix + "petitions/{petitionId}/held";
-    public const string ConsoleReleaseHeld = ConsolePrefix + "petitions/{petitionId}/held/release";
-    public const string ConsoleInvalidateHeld = ConsolePrefix + "petitions/{petitionId}/held/invalidate";
-    public const string ConsoleExport = ConsolePrefix + "petitions/{petitionId}/signatures.csv";
-    public const string ConsoleDeliveryFile = ConsolePrefix + "petitions/{petitionId}/deliveries/{targetId}/{week}/{file}";
+    public const string ConsolePetitions = "api/console/petitions";
+    public const string ConsolePetition = "api/console/petitions/{petitionId}";
+    public const string ConsoleHeld = "api/console/petitions/{petitionId}/held";
+    public const string ConsoleReleaseHeld = "api/console/petitions/{petitionId}/held/release";
+    public const string ConsoleInvalidateHeld = "api/console/petitions/{petitionId}/held/invalidate";
+    public const string ConsoleExport = "api/console/petitions/{petitionId}/signatures.csv";
+    public const string ConsoleDeliveryFile = "api/console/petitions/{petitionId}/deliveries/{targetId}/{week}/{file}";
 
     /// <summary>
     /// <c>/</c>, the landing page. A Functions route cannot be empty (an empty route means the function's name), so it is a

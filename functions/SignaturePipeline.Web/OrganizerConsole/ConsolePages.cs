@@ -208,7 +208,8 @@ public sealed class ConsolePages(ConsoleSignIn signIn, ConsoleTokens tokens, Con
             response.Headers.ContentSecurityPolicy = Policy;
             if (httpContext.Request.IsHttps) response.Headers.StrictTransportSecurity = "max-age=31536000";
             response.Headers.XContentTypeOptions = "nosniff";
-            response.Headers["Referrer-Policy"] = "no-referrer";
+            // "same-origin", not "no-referrer": with no-referrer the browser sends "Origin: null" on the console's own form posts.
+            response.Headers["Referrer-Policy"] = "same-origin";
             return response.WriteAsync(html, Encoding.UTF8, httpContext.RequestAborted);
         }
     }

@@ -204,6 +204,10 @@
           h('section', { 'class': 'card', 'aria-labelledby': 'top-states' }, [h('h2', { id: 'top-states', text: 'Top states' }),
             v.topStates.length ? table('Top states', ['State', 'Signatures'], v.topStates.map(function (z) { return [z.key, n(z.count)]; }), [false, true]) : h('p', { text: 'None yet.' })])
         ]),
+        h('section', { 'class': 'card', 'aria-labelledby': 'outcomes' }, [h('h2', { id: 'outcomes', text: 'Rejections and duplicates by reason' }),
+          v.outcomes.length ? table('Rejections and duplicates by reason', ['Reason', 'Outcome', 'Signatures'], v.outcomes.map(function (o) {
+            return [o.reason.replace(/_/g, ' '), o.status, n(o.count)];
+          }), [false, false, true]) : h('p', { text: 'None so far.' })]),
         heldSection(p.id),
         h('section', { 'class': 'card', 'aria-labelledby': 'deliveries' }, [h('h2', { id: 'deliveries', text: 'Weekly deliveries' }),
           v.deliveries.length ? table('Deliveries', ['Week', 'Target', 'Signatures', 'Status', 'Files'], v.deliveries.map(function (dl) {

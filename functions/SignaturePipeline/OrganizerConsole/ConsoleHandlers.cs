@@ -3,6 +3,7 @@ using SignaturePipeline.Deliveries;
 using SignaturePipeline.Milestones;
 using SignaturePipeline.Petitions;
 using SignaturePipeline.Privacy;
+using SignaturePipeline.Receipts;
 using SignaturePipeline.Signatures;
 
 namespace SignaturePipeline.OrganizerConsole;
@@ -15,6 +16,9 @@ public sealed record ConsoleBucket(DateTimeOffset Start, long Count);
 
 public sealed record ConsoleCount(string Key, long Count);
 
+/// <summary>How many signatures ended as duplicates or rejections for one reason.</summary>
+public sealed record ConsoleOutcome(string Status, string Reason, long Count);
+
 public sealed record ConsoleMilestone(int Threshold, string State, long CountWhenRecorded, DateTimeOffset RecordedAt, DateTimeOffset? SentAt);
 
 /// <summary>One weekly delivery to one target; its files are downloaded through console routes that check the session.</summary>
@@ -23,8 +27,8 @@ public sealed record ConsoleDelivery(string TargetId, string TargetName, string 
 
 /// <summary>
 /// What the console shows of a petition. Everything but the milestones and the deliveries (a partition query each, a few
-/// rows per week of the campaign) comes from the definition and one point read per shard counter: no query grows with
-/// the number of signatures.
+/// rows per week of the campaign) comes from the definition, one point read per shard counter and one of the outcome
+/// counts: no query grows with the number of signatures.
 /// </summary>
 public sealed record ConsolePetitionView(
     ConsolePetitionItem Summary,
@@ -35,7 +39,8 @@ public sealed record ConsolePetitionView(
     IReadOnlyList<ConsoleBucket> Hours,
     IReadOnlyList<ConsoleBucket> Days,
     IReadOnlyList<ConsoleMilestone> Milestones,
-    IReadOnlyList<ConsoleDelivery> Deliveries);
+    IReadOnlyList<ConsoleDelivery> Deliveries,
+    IReadOnlyList<ConsoleOutcome> Outcomes);
 
 public abstract record ConsoleSaveResult
 {
@@ -50,7 +55,7 @@ public abstract record ConsoleSaveResult
 /// tells no one which petitions exist. The operator sees every petition. Every action calls the handler the admin
 /// route calls, so validation, messages and counting are the same.
 /// </summary>
-public sealed class ConsoleHandlers(PetitionStore petitions, PetitionHandlers definitions, SignatureStore signatures, MilestoneStore milestones,
+public sealed class ConsoleHandlers(PetitionStore petitions, PetitionHandlers definitions, SignatureStore signatures, ReceiptStore receipts, MilestoneStore milestones,
     DeliveryStore deliveries, DeliveryFiles files, ReviewHandlers review, PrivacyHandlers privacy, TimeProvider clock)
 {
     public const int TopCount = 10;
@@ -94,6 +99,7 @@ public sealed class ConsoleHandlers(PetitionStore petitions, PetitionHandlers de
         var summaryRead = signatures.GetSummaryAsync(petitionId, ct);
         var milestonesRead = milestones.ListAsync(petitionId, ct);
         var deliveriesRead = deliveries.ListAsync(petitionId, null, ct);
+        var outcomesRead = receipts.CountOutcomesAsync(petitionId, ct);
         var summary = await summaryRead.ConfigureAwait(false);
 
         var now = clock.GetUtcNow();
@@ -118,7 +124,8 @@ public sealed class ConsoleHandlers(PetitionStore petitions, PetitionHandlers de
                 .Select(m => new ConsoleMilestone(m.Threshold, m.State.ToString().ToLowerInvariant(), m.CountWhenRecorded, m.RecordedAt, m.SentAt)).ToList(),
             (await deliveriesRead.ConfigureAwait(false)).OrderByDescending(d => d.Week, StringComparer.Ordinal).ThenBy(d => d.TargetId, StringComparer.Ordinal)
                 .Select(d => new ConsoleDelivery(d.TargetId, d.TargetName, d.Week, d.State.ToString().ToLowerInvariant(), d.Count, d.To, d.TargetSentAt,
-                    d.State == DeliveryState.Recorded ? [] : DeliveryFileNames)).ToList());
+                    d.State == DeliveryState.Recorded ? [] : DeliveryFileNames)).ToList(),
+            (await outcomesRead.ConfigureAwait(false)).Select(o => new ConsoleOutcome(o.Status, o.Reason, o.Count)).ToList());
     }
 
     private static List<ConsoleCount> Top(IReadOnlyDictionary<string, long> counts) =>

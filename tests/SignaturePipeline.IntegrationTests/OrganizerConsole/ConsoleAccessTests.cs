@@ -229,6 +229,9 @@ public sealed partial class ConsoleAccessTests(AzuriteFixture azurite) : IAsyncL
         var petition = await PetitionOfAsync(ana);
         foreach (var (email, zip) in new[] { ("v1@example.org", "10001"), ("v2@example.org", "10027"), ("v3@example.org", "12207") })
             await WaitForFinalAsync(_h.Client, await SignAsync(_h.Client, petition, Signer(email, zip: zip)));
+        // The same person again, twice (the second a retry would look the same): duplicates, counted by reason once each.
+        await WaitForFinalAsync(_h.Client, await SignAsync(_h.Client, petition, Signer("V1@example.org", zip: "10001")));
+        await WaitForFinalAsync(_h.Client, await SignAsync(_h.Client, petition, Signer("v1@example.org", zip: "10001")));
         var held = await SignAsync(_h.Client, petition, new { firstName = "Held", lastName = "Back", email = "held@example.org", postalCode = "10001", state = "NY", website = "http://spam.example" });
         await WaitForFinalAsync(_h.Client, held);
 
@@ -243,6 +246,9 @@ public sealed partial class ConsoleAccessTests(AzuriteFixture azurite) : IAsyncL
         var zips = view.GetProperty("topZip3").EnumerateArray().ToDictionary(z => z.GetProperty("key").GetString()!, z => z.GetProperty("count").GetInt64());
         Assert.Equal(2, zips["100"]);
         Assert.Equal(1, zips["122"]);
+        var duplicates = Assert.Single(view.GetProperty("outcomes").EnumerateArray());
+        Assert.Equal("duplicate", duplicates.GetProperty("status").GetString());
+        Assert.Equal(2, duplicates.GetProperty("count").GetInt64());
 
         var list = await (await browser.SendAsync(HttpMethod.Get, $"/api/console/petitions/{petition}/held")).Content.ReadFromJsonAsync<JsonElement>();
         var id = Assert.Single(list.EnumerateArray()).GetProperty("id").GetString();

@@ -3,12 +3,20 @@ using SignaturePipeline.Bench;
 // dotnet run -c Release --project bench/SignaturePipeline.Bench [-- --signatures 20000 --concurrency 128 --warm-up 5000 --no-write]
 // dotnet run -c Release --project bench/SignaturePipeline.Bench -- --delivery 1000000   (one weekly delivery of N signatures)
 // dotnet run -c Release --project bench/SignaturePipeline.Bench -- --only reads   (public reads while signatures are counted)
+// dotnet run -c Release --project bench/SignaturePipeline.Bench -- --console 1000000   (the console's petition view, N signatures against 10)
 var options = BenchOptions.Parse(args);
 if (options.Only == "reads")
 {
     var reads = await ReadBenchmark.RunAsync(options);
     Console.WriteLine(reads);
     if (options.Write) BenchmarksFile.WriteSection(options.Root, "reads", reads);
+    return 0;
+}
+if (options.Console > 0)
+{
+    var view = await ConsoleBenchmark.RunAsync(options);
+    Console.WriteLine(view);
+    if (options.Write) BenchmarksFile.WriteSection(options.Root, "console", view);
     return 0;
 }
 if (options.Delivery > 0)

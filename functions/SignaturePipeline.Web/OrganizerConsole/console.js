@@ -156,10 +156,14 @@
         path.appendChild(s('title', {}, [st.name + ': ' + n(count)]));
         svg.appendChild(path);
       });
+      // One entry per shade in use: with few signers, several shades would share one label.
+      var seen = {};
       var legend = h('ul', { 'class': 'legend', 'aria-hidden': 'true' }, ['none'].concat(shades).map(function (c, i) {
         var text = i === 0 ? 'none' : 'up to ' + n(Math.ceil(max * i / shades.length));
+        if (seen[text]) return null;
+        seen[text] = true;
         return h('li', {}, [s('svg', { viewBox: '0 0 10 10' }, [s('rect', { width: 10, height: 10, fill: i === 0 ? '#f1f1f1' : c })]), text]);
-      }));
+      }).filter(Boolean));
       nodes.push(h('div', { 'class': 'map' }, [svg]), legend, h('p', { 'class': 'small', text: map.attribution }));
     }
     var rows = Object.keys(byState).sort(function (a, b) { return byState[b] - byState[a]; }).map(function (k) { return [k, n(byState[k])]; });

@@ -35,12 +35,15 @@ public sealed partial class SignatureStore
     /// Writes onto <paramref name="updated"/> the series of <paramref name="counter"/> moved by <paramref name="sign"/> for every
     /// point. Whole properties are written: a merge replaces each one, leaving the rest of the counter alone.
     /// </summary>
-    internal void MoveSeries(TableEntity updated, TableEntity counter, IEnumerable<SeriesPoint> points, int sign)
+    internal void MoveSeries(TableEntity updated, TableEntity counter, IEnumerable<SeriesPoint> points, int sign) =>
+        MoveSeries(updated, counter, points, sign, clock.GetUtcNow());
+
+    private static void MoveSeries(TableEntity updated, TableEntity counter, IEnumerable<SeriesPoint> points, int sign, DateTimeOffset now)
     {
         var days = Read(counter.GetBinary(DaysProperty));
         var hours = Read(counter.GetBinary(HoursProperty));
         var zips = Read(counter.GetBinary(Zip3Property));
-        var oldestHour = HourOf(clock.GetUtcNow() - HourWindow);
+        var oldestHour = HourOf(now - HourWindow);
         foreach (var p in points)
         {
             Add(days, DayOf(p.CountedAt), sign);
@@ -52,6 +55,19 @@ public sealed partial class SignatureStore
         updated[DaysProperty] = Write(days);
         updated[HoursProperty] = Write(hours);
         updated[Zip3Property] = Write(zips);
+    }
+
+    /// <summary>
+    /// The shard counter after a commit of <paramref name="counted"/> at <paramref name="countedAt"/> onto <paramref name="counter"/>
+    /// (null: none yet), as the commit path computes it: total, states and series. For seeding (the benchmark writes rows with
+    /// <see cref="RowsOf"/> and this counter); the commit itself writes it under the counter's ETag.
+    /// </summary>
+    public static TableEntity CounterAfter(string partitionKey, TableEntity? counter, IReadOnlyList<Pending> counted, DateTimeOffset countedAt, DateTimeOffset now)
+    {
+        var before = counter ?? new TableEntity(partitionKey, CounterRowKey) { [TotalProperty] = 0L };
+        var updated = Increment(before, counted.ToList());
+        MoveSeries(updated, before, counted.Select(p => new SeriesPoint(countedAt, p.Signature.PostalCode)), +1, now);
+        return updated;
     }
 
     /// <summary>When a counted row was counted: its delivery index key holds the commit time.</summary>

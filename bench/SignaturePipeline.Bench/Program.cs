@@ -6,6 +6,7 @@ using SignaturePipeline.Bench;
 // dotnet run -c Release --project bench/SignaturePipeline.Bench -- --only sources   (what counting by source and referrer costs)
 // dotnet run -c Release --project bench/SignaturePipeline.Bench -- --only webhooks   (end to end with a webhook on the petition)
 // dotnet run -c Release --project bench/SignaturePipeline.Bench -- --updates 100000   (one update to N signers)
+// dotnet run -c Release --project bench/SignaturePipeline.Bench -- --console 1000000   (the console's petition view, N signatures against 10)
 var options = BenchOptions.Parse(args);
 if (options.Only == "webhooks")
 {
@@ -33,6 +34,13 @@ if (options.Updates > 0)
     var updates = await UpdateBenchmark.RunAsync(options);
     Console.WriteLine(updates);
     if (options.Write) BenchmarksFile.WriteSection(options.Root, "updates", updates);
+    return 0;
+}
+if (options.Console > 0)
+{
+    var view = await ConsoleBenchmark.RunAsync(options);
+    Console.WriteLine(view);
+    if (options.Write) BenchmarksFile.WriteSection(options.Root, "console", view);
     return 0;
 }
 if (options.Delivery > 0)

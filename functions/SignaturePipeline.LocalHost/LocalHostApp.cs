@@ -63,7 +63,6 @@ public static class LocalHostApp
         app.MapPost("/admin/functions/{name}", async (string name, TimerTriggerHost timers, CancellationToken ct) =>
             await timers.RunNowAsync(name, ct).ConfigureAwait(false) ? Results.Accepted() : Results.NotFound())
             .AddEndpointFilter<AdminKeyFilter>();
-        app.MapGet("/", () => Results.Redirect("/api/petitions"));
         return app;
     }
 }

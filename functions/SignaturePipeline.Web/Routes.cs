@@ -45,4 +45,28 @@ public static class Routes
     public const string ResendWebhookFailures = AdminPrefix + "petitions/{petitionId}/webhooks/failures/resend";
     public const string Updates = AdminPrefix + "petitions/{petitionId}/updates";
     public const string Update = AdminPrefix + "petitions/{petitionId}/updates/{updateId}";
+
+    // The organizers' console: anonymous at the platform, every route checks the console session itself (OrganizerConsole/).
+    public const string Console = "console";
+    public const string ConsoleSignIn = "console/signin";
+    public const string ConsoleSession = "console/session";
+    public const string ConsoleOperator = "console/operator";
+    public const string ConsoleSignOut = "console/signout";
+    public const string ConsoleAsset = "console/assets/{name}";
+    public const string ConsolePetitions = "api/console/petitions";
+    public const string ConsolePetition = "api/console/petitions/{petitionId}";
+    public const string ConsoleHeld = "api/console/petitions/{petitionId}/held";
+    public const string ConsoleReleaseHeld = "api/console/petitions/{petitionId}/held/release";
+    public const string ConsoleInvalidateHeld = "api/console/petitions/{petitionId}/held/invalidate";
+    public const string ConsoleExport = "api/console/petitions/{petitionId}/signatures.csv";
+    public const string ConsoleDeliveryFile = "api/console/petitions/{petitionId}/deliveries/{targetId}/{week}/{file}";
+
+    /// <summary>
+    /// <c>/</c>, the landing page. A Functions route cannot be empty (an empty route means the function's name), so it is a
+    /// catch-all, which the router tries after every other route: only addresses no other route serves reach it, and it
+    /// answers 404 for all but the root. With routePrefix "" the host's own home page would answer <c>/</c> first, so the
+    /// app sets <c>AzureWebJobsDisableHomepage=true</c> ("Set to true to disable the default landing page shown for the root
+    /// of the Azure Functions site": https://github.com/Azure/azure-functions-host/wiki/Configuration-Settings).
+    /// </summary>
+    public const string Landing = "{*path}";
 }

@@ -9,6 +9,7 @@ using SignaturePipeline.Web.Deliveries;
 using SignaturePipeline.Web.Embed;
 using SignaturePipeline.Web.Intake;
 using SignaturePipeline.Web.Operations;
+using SignaturePipeline.Web.OrganizerConsole;
 using SignaturePipeline.Web.Pages;
 using SignaturePipeline.Web.Petitions;
 using SignaturePipeline.Web.Receipts;
@@ -34,6 +35,7 @@ public static class WebServiceCollectionExtensions
         services.AddSingleton<SourceEndpoints>();
         services.AddSingleton<WebhookEndpoints>();
         services.AddSingleton<UpdateEndpoints>();
+        services.AddSingleton<ConsoleHttp>().AddSingleton<ConsoleEndpoints>().AddSingleton<ConsolePages>();
         services.AddLogging(logging => logging.AddFilter(Http.RequestLog.QuietCategory, LogLevel.Warning));
         return services;
     }
@@ -63,6 +65,8 @@ public static class WebServiceCollectionExtensions
         app.MapGet("/" + Routes.Unsubscribe, (HttpRequest r, string petitionId, UpdateEndpoints e, CancellationToken ct) => e.UnsubscribePageAsync(r, petitionId, ct));
         app.MapPost("/" + Routes.Unsubscribe, (HttpRequest r, string petitionId, UpdateEndpoints e, CancellationToken ct) => e.UnsubscribeAsync(r, petitionId, ct));
 
+        MapConsole(app);
+
         // No prefix of its own: each admin route spells it (Routes.AdminPrefix), as the Functions app does.
         var admin = app.MapGroup("");
         admin.MapPut("/" + Routes.AdminPetition, (HttpRequest r, string petitionId, PetitionEndpoints e, CancellationToken ct) => e.PutAsync(r, petitionId, ct));
@@ -88,5 +92,27 @@ public static class WebServiceCollectionExtensions
         admin.MapGet("/" + Routes.Updates, (string petitionId, UpdateEndpoints e, CancellationToken ct) => e.ListAsync(petitionId, ct));
         admin.MapGet("/" + Routes.Update, (string petitionId, string updateId, UpdateEndpoints e, CancellationToken ct) => e.GetAsync(petitionId, updateId, ct));
         return admin;
+    }
+
+    /// <summary>The organizers' console: pages, assets, its JSON API, and the landing page at <c>/</c>. Each checks the session itself.</summary>
+    private static void MapConsole(IEndpointRouteBuilder app)
+    {
+        app.MapGet("/" + Routes.Console, (HttpContext c, ConsolePages p) => p.Console(c));
+        app.MapGet("/" + Routes.ConsoleSignIn, (HttpContext c, ConsolePages p) => p.LinkPage(c));
+        app.MapPost("/" + Routes.ConsoleSignIn, (HttpContext c, ConsolePages p, CancellationToken ct) => p.RequestLinkAsync(c, ct));
+        app.MapPost("/" + Routes.ConsoleSession, (HttpContext c, ConsolePages p, CancellationToken ct) => p.SessionAsync(c, ct));
+        app.MapPost("/" + Routes.ConsoleOperator, (HttpContext c, ConsolePages p, CancellationToken ct) => p.OperatorAsync(c, ct));
+        app.MapPost("/" + Routes.ConsoleSignOut, (HttpContext c, ConsolePages p, CancellationToken ct) => p.SignOutAsync(c, ct));
+        app.MapGet("/" + Routes.ConsoleAsset, (HttpContext c, string name, ConsolePages p) => p.Asset(c, name));
+        app.MapGet("/" + Routes.ConsolePetitions, (HttpContext c, ConsoleEndpoints e, CancellationToken ct) => e.ListAsync(c, ct));
+        app.MapGet("/" + Routes.ConsolePetition, (HttpContext c, string petitionId, ConsoleEndpoints e, CancellationToken ct) => e.GetAsync(c, petitionId, ct));
+        app.MapPut("/" + Routes.ConsolePetition, (HttpContext c, string petitionId, ConsoleEndpoints e, CancellationToken ct) => e.PutAsync(c, petitionId, ct));
+        app.MapGet("/" + Routes.ConsoleHeld, (HttpContext c, string petitionId, ConsoleEndpoints e, CancellationToken ct) => e.ListHeldAsync(c, petitionId, ct));
+        app.MapPost("/" + Routes.ConsoleReleaseHeld, (HttpContext c, string petitionId, ConsoleEndpoints e, CancellationToken ct) => e.ReleaseAsync(c, petitionId, ct));
+        app.MapPost("/" + Routes.ConsoleInvalidateHeld, (HttpContext c, string petitionId, ConsoleEndpoints e, CancellationToken ct) => e.InvalidateHeldAsync(c, petitionId, ct));
+        app.MapGet("/" + Routes.ConsoleExport, (HttpContext c, string petitionId, ConsoleEndpoints e, CancellationToken ct) => e.ExportAsync(c, petitionId, ct));
+        app.MapGet("/" + Routes.ConsoleDeliveryFile, (HttpContext c, string petitionId, string targetId, string week, string file, ConsoleEndpoints e, CancellationToken ct) =>
+            e.DeliveryFileAsync(c, petitionId, targetId, week, file, ct));
+        app.MapGet("/" + Routes.Landing, (HttpContext c, string? path, ConsolePages p, CancellationToken ct) => p.LandingAsync(c, path, ct));
     }
 }

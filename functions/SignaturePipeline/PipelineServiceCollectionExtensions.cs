@@ -9,6 +9,7 @@ using SignaturePipeline.Email;
 using SignaturePipeline.Intake;
 using SignaturePipeline.Milestones;
 using SignaturePipeline.Operations;
+using SignaturePipeline.OrganizerConsole;
 using SignaturePipeline.Petitions;
 using SignaturePipeline.Privacy;
 using SignaturePipeline.Receipts;
@@ -95,6 +96,8 @@ public static class PipelineServiceCollectionExtensions
         AddTimerJob(services, PipelineTimers.AnonymiseClosedPetitions, (sp, ct) => sp.GetRequiredService<PrivacyHandlers>().RunRetentionAsync(ct));
         AddTimerJob(services, PipelineTimers.CompileWeeklyDeliveries, (sp, ct) => sp.GetRequiredService<DeliveryCompiler>().RunAsync(ct));
         AddTimerJob(services, PipelineTimers.FinishDeliveries, (sp, ct) => sp.GetRequiredService<DeliveryCompiler>().FinishAsync(ct));
+        services.AddOptions<ConsoleOptions>().Bind(configuration.GetSection(ConsoleOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<ConsoleTokens>().AddSingleton<ConsoleSignIn>().AddSingleton<ConsoleHandlers>().AddHostedService<OrganizerIndexBackfill>();
         services.AddSingleton<TableBackup>();
         AddTimerJob(services, PipelineTimers.BackupTables, (sp, ct) => sp.GetRequiredService<TableBackup>().ExportAsync(ct));
         return services;

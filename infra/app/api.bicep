@@ -139,6 +139,9 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
       AzureWebJobsStorage__queueServiceUri: storage.properties.primaryEndpoints.queue
       AzureWebJobsStorage__tableServiceUri: storage.properties.primaryEndpoints.table
 
+      // "/" is the landing page (a catch-all route, see Routes.Landing), not the host's default home page.
+      AzureWebJobsDisableHomepage: 'true'
+
       // DefaultAzureCredential picks the user-assigned identity from this.
       AZURE_CLIENT_ID: identityClientId
 

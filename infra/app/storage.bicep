@@ -51,6 +51,7 @@ var tableNames = [
   'signermail'
   'webhooks'
   'updates'
+  'consolesignins'
 ]
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {

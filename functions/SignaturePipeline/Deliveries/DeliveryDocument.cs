@@ -1,4 +1,5 @@
 using System.Globalization;
+using SignaturePipeline.Geography;
 using SignaturePipeline.Petitions;
 using SignaturePipeline.Signatures;
 using SkiaSharp;
@@ -186,6 +187,7 @@ internal sealed class DeliveryDocument : IDisposable
         if (Statewide) Facts("Who is included", $"Signers who gave an address in {UsStates.NameOf(_cover.Target.State!)}");
         _y += 16;
 
+        if (!Statewide) WriteStateMap();
         Paragraph(_heading, Statewide ? "By ZIP code area" : "By state", _accent);
         if (Statewide) Paragraph(_small, "Areas are the first three digits of the ZIP code (the USPS sectional centre).", _muted);
         _y += 6;
@@ -231,6 +233,44 @@ internal sealed class DeliveryDocument : IDisposable
         // The signer list starts on a page of its own.
         _inList = true;
         NewPage();
+    }
+
+    // From none to most signers: the same five shades as the organizers' console.
+    private static readonly SKColor[] Shades = [new(0xe8, 0xee, 0xf9), new(0xb9, 0xcd, 0xf0), new(0x7f, 0xa3, 0xe3), new(0x3f, 0x73, 0xd1), new(0x0b, 0x3f, 0x9e)];
+
+    /// <summary>
+    /// A map of the states shaded by signers to date, so the target sees at a glance where signers live (a national
+    /// target only: a governor's delivery is one state). The outlines are SVG path data (<see cref="UsMap"/>), drawn by Skia.
+    /// </summary>
+    private void WriteStateMap()
+    {
+        var box = UsMap.ViewBox.Split(' ').Select(v => float.Parse(v, CultureInfo.InvariantCulture)).ToArray();
+        const float width = Right - Left;
+        var scale = width / box[2];
+        var height = box[3] * scale;
+        Ensure(height + 60);
+        Paragraph(_heading, "Where signers live", _accent);
+        _y += 4;
+        var max = Math.Max(1, _cover.CumulativeBreakdown.Values.DefaultIfEmpty(0).Max());
+        using var fill = new SKPaint { Style = SKPaintStyle.Fill, IsAntialias = true };
+        using var outline = new SKPaint { Style = SKPaintStyle.Stroke, Color = SKColors.White, StrokeWidth = 0.8f / scale, IsAntialias = true };
+        var canvas = _canvas!;
+        canvas.Save();
+        canvas.Translate(Left - box[0] * scale, _y - box[1] * scale);
+        canvas.Scale(scale);
+        foreach (var state in UsMap.States)
+        {
+            using var path = SKPath.ParseSvgPathData(state.Path);
+            if (path is null) continue;
+            var count = _cover.CumulativeBreakdown.GetValueOrDefault(state.Code);
+            fill.Color = count <= 0 ? new SKColor(0xf1, 0xf1, 0xf1) : Shades[Math.Min(Shades.Length - 1, (int)(count * (Shades.Length - 1e-9) / max))];
+            canvas.DrawPath(path, fill);
+            canvas.DrawPath(path, outline);
+        }
+        canvas.Restore();
+        _y += height + 4;
+        Paragraph(_small, $"Shaded by signers to date; the darkest states have up to {N(max)}. {UsMap.Attribution}.", _muted);
+        _y += 10;
     }
 
     private void Facts(string label, string value)

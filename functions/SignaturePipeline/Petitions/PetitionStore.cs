@@ -3,6 +3,7 @@ using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Options;
+using SignaturePipeline.Security;
 using SignaturePipeline.Storage;
 
 namespace SignaturePipeline.Petitions;
@@ -12,12 +13,17 @@ namespace SignaturePipeline.Petitions;
 /// <list type="bullet">
 /// <item>PartitionKey <c>petition</c>: all definitions share one small partition, so listing them is one partition query, never a table scan.</item>
 /// <item>RowKey: the petition id (a slug, see <see cref="PetitionIds"/>).</item>
+/// <item>The organizer index: PartitionKey <c>o_{keyed hash of the address}</c>, RowKey the petition id, one row per organizer
+/// of each petition, so "which petitions does this address organize" is one small partition query, not a read of every
+/// definition. Written here with the definitions: rows for new organizers before the definition, rows of removed ones after,
+/// so the index may briefly list too much, never too little; readers check the definition itself (<see cref="OrganizerKey"/>).</item>
 /// </list>
 /// Reads go through a short cache: intake serves a viral spike without a table read per request.
 /// </summary>
-public sealed class PetitionStore(TableServiceClient tables, IOptions<PipelineOptions> options, TimeProvider clock)
+public sealed class PetitionStore(TableServiceClient tables, Hmac hmac, IOptions<PipelineOptions> options, TimeProvider clock)
 {
     internal const string PartitionKey = "petition";
+    private const string OrganizerPartitionPrefix = "o_";
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     private readonly TableClient _table = tables.GetTableClient(TableNames.Petitions);
@@ -92,9 +98,38 @@ public sealed class PetitionStore(TableServiceClient tables, IOptions<PipelineOp
         return list;
     }
 
+    /// <summary>The keyed hash an organizer's address is indexed and compared by: the address never appears in a key in clear.</summary>
+    public string OrganizerKey(string email) => hmac.RecordHash("organizer", email.Trim().ToLowerInvariant(), 16);
+
+    /// <summary>Whether <paramref name="organizerKey"/> (<see cref="OrganizerKey"/>) is among the petition's organizers.</summary>
+    public bool IsOrganizer(Petition petition, string organizerKey) =>
+        petition.Organizers.Any(o => Hmac.FixedTimeEquals(OrganizerKey(o), organizerKey));
+
+    /// <summary>The ids of the petitions the index lists for an organizer: one partition query. Check each definition.</summary>
+    public async Task<IReadOnlyList<string>> ListIdsByOrganizerAsync(string organizerKey, CancellationToken ct)
+    {
+        var ids = new List<string>();
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {OrganizerPartitionPrefix + organizerKey}");
+        await foreach (var row in _table.QueryAsync<TableEntity>(filter, select: ["RowKey"], cancellationToken: ct).ConfigureAwait(false))
+            ids.Add(row.RowKey);
+        return ids;
+    }
+
+    /// <summary>Adds the index rows of the petition's organizers (idempotent): for definitions stored before the index existed.</summary>
+    public Task IndexOrganizersAsync(Petition petition, CancellationToken ct) =>
+        Task.WhenAll(petition.Organizers.Select(o => _table.UpsertEntityAsync(new TableEntity(OrganizerPartitionPrefix + OrganizerKey(o), petition.Id), TableUpdateMode.Replace, ct)));
+
+    private async Task UnindexOrganizersAsync(string petitionId, IEnumerable<string> removed, CancellationToken ct)
+    {
+        foreach (var organizer in removed)
+            await _table.DeleteEntityAsync(OrganizerPartitionPrefix + OrganizerKey(organizer), petitionId, ETag.All, ct).ConfigureAwait(false);
+    }
+
     /// <summary>Creates the petition, or replaces its definition. Returns true when it was created.</summary>
     public async Task<bool> UpsertAsync(Petition petition, CancellationToken ct)
     {
+        var previous = await ReadAsync(petition.Id, ct).ConfigureAwait(false);
+        await IndexOrganizersAsync(petition, ct).ConfigureAwait(false);
         var entity = ToEntity(petition);
         bool created;
         try
@@ -107,6 +142,8 @@ public sealed class PetitionStore(TableServiceClient tables, IOptions<PipelineOp
             await _table.UpsertEntityAsync(entity, TableUpdateMode.Replace, ct).ConfigureAwait(false);
             created = false;
         }
+        if (previous is not null)
+            await UnindexOrganizersAsync(petition.Id, previous.Organizers.Where(o => !petition.Organizers.Contains(o, StringComparer.OrdinalIgnoreCase)), ct).ConfigureAwait(false);
         _cache[petition.Id] = Entry.Of(petition, clock.GetUtcNow() + _ttl);
         _misses.TryRemove(petition.Id, out _);
         return created;
@@ -149,6 +186,7 @@ public sealed class PetitionStore(TableServiceClient tables, IOptions<PipelineOp
         try
         {
             await _table.AddEntityAsync(ToEntity(petition), ct).ConfigureAwait(false);
+            await IndexOrganizersAsync(petition, ct).ConfigureAwait(false);
             return true;
         }
         catch (RequestFailedException e) when (e.Status == 409)

@@ -14,8 +14,11 @@ namespace SignaturePipeline.Receipts;
 /// of a request per message instead of one. A lookup is still one point read. Later changes merge by index under the
 /// row's ETag, so a change to one receipt never erases its neighbours.</para>
 /// <para>Table <c>outcomes</c>: PartitionKey = petition id, RowKey = <c>{status}_{receiptId}</c>, for every duplicate and
-/// rejection, so organizers can list them per petition. No names or emails: a reason, a state and a time.</para>
-/// Both are written keyed by the receipt, so processing a message again rewrites the same rows.
+/// rejection, so organizers can list them per petition. No names or emails: a reason, a state and a time. Beside them,
+/// RowKey <c>counts</c> (outside both ranges): how many of each status and reason (<c>rejected_{reason}</c>, …), moved
+/// in the same transaction as the rows it counts and guarded by its ETag. An outcome row is inserted, never replaced: a
+/// message processed again meets 409 on its rows and counts nothing twice.</para>
+/// The receipts are written keyed by the receipt, so processing a message again rewrites the same rows.
 /// </summary>
 public sealed class ReceiptStore(TableServiceClient tables, Hmac hmac, TimeProvider clock)
 {
@@ -62,7 +65,60 @@ public sealed class ReceiptStore(TableServiceClient tables, Hmac hmac, TimeProvi
             .Select(r => (Partition: r.PetitionId, Entity: ToOutcome(r, now)))
             .ToList();
         var rows = byBatch.GroupBy(b => PartitionOf(b.Key)).Select(g => (Task)RowCommits.SubmitAsync(g.Key, g.Select(b => new BatchRow(b.Key, b.Value, now)).ToList(), ct));
-        await Task.WhenAll(rows.Append(UpsertAllAsync(_outcomes, outcomes, ct))).ConfigureAwait(false);
+        await Task.WhenAll(rows.Append(RecordOutcomesAsync(outcomes, ct))).ConfigureAwait(false);
+    }
+
+    public const string OutcomeCountsRowKey = "counts";
+
+    /// <summary>
+    /// Inserts the outcome rows with the petition's counts by status and reason, one transaction per petition and 99 rows.
+    /// A row that exists (409: a retry) is dropped and counted no more; a counter that moved (412) is read again.
+    /// </summary>
+    private Task RecordOutcomesAsync(List<(string Partition, TableEntity Entity)> rows, CancellationToken ct) =>
+        Task.WhenAll(rows.GroupBy(r => r.Partition).SelectMany(g => g.Select(r => r.Entity).Chunk(MaxRowsPerTransaction - 1))
+            .Select(chunk => InsertCountedAsync(chunk.ToList(), ct)));
+
+    private async Task InsertCountedAsync(List<TableEntity> rows, CancellationToken ct)
+    {
+        for (var attempt = 0; rows.Count > 0; attempt++)
+        {
+            var pk = rows[0].PartitionKey;
+            var read = await _outcomes.GetEntityIfExistsAsync<TableEntity>(pk, OutcomeCountsRowKey, cancellationToken: ct).ConfigureAwait(false);
+            var counts = new TableEntity(pk, OutcomeCountsRowKey);
+            foreach (var group in rows.GroupBy(CountPropertyOf))
+                counts[group.Key] = (read.HasValue ? read.Value!.GetInt64(group.Key) ?? 0 : 0) + group.Count();
+            var actions = rows.Select(r => new TableTransactionAction(TableTransactionActionType.Add, r)).ToList();
+            actions.Add(read.HasValue
+                ? new TableTransactionAction(TableTransactionActionType.UpdateMerge, counts, read.Value!.ETag)
+                : new TableTransactionAction(TableTransactionActionType.Add, counts));
+            try
+            {
+                await _outcomes.SubmitTransactionAsync(actions, ct).ConfigureAwait(false);
+                return;
+            }
+            catch (TableTransactionFailedException e) when (e.Status == 409 && e.FailedTransactionActionIndex is int index && index < rows.Count)
+            {
+                rows.RemoveAt(index);
+            }
+            catch (TableTransactionFailedException e) when (e.Status is 409 or 412 && attempt < 20)
+            {
+                await Task.Delay(Random.Shared.Next(5, 20 * (attempt + 1)), ct).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary><c>{status}_{reason}</c>, the property an outcome row counts under (a duplicate has no reason: <c>duplicate_duplicate</c>).</summary>
+    private static string CountPropertyOf(TableEntity row) =>
+        row.RowKey[..row.RowKey.IndexOf('_', StringComparison.Ordinal)] + "_" + (row.GetString("Reason") is { Length: > 0 } reason ? reason : "duplicate");
+
+    /// <summary>A petition's duplicates and rejections by reason: one point read, whatever their number.</summary>
+    public async Task<IReadOnlyList<(string Status, string Reason, long Count)>> CountOutcomesAsync(string petitionId, CancellationToken ct)
+    {
+        var read = await _outcomes.GetEntityIfExistsAsync<TableEntity>(petitionId, OutcomeCountsRowKey, cancellationToken: ct).ConfigureAwait(false);
+        if (!read.HasValue) return [];
+        return read.Value!.Where(kv => kv.Value is long && kv.Key.Contains('_', StringComparison.Ordinal))
+            .Select(kv => (kv.Key[..kv.Key.IndexOf('_', StringComparison.Ordinal)], kv.Key[(kv.Key.IndexOf('_', StringComparison.Ordinal) + 1)..], (long)kv.Value))
+            .Where(x => x.Item3 > 0).OrderByDescending(x => x.Item3).ToList();
     }
 
     /// <summary>A 65-second window of batches: rows written at the same time share it, and no partition stays hot for long.</summary>
@@ -131,16 +187,6 @@ public sealed class ReceiptStore(TableServiceClient tables, Hmac hmac, TimeProvi
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {petitionId} and RowKey ge {prefix} and RowKey lt {end}");
         await foreach (var row in _outcomes.QueryAsync<TableEntity>(filter, cancellationToken: ct).ConfigureAwait(false))
             yield return FromEntity(row.RowKey[prefix.Length..], row);
-    }
-
-    private static async Task UpsertAllAsync(TableClient table, List<(string Partition, TableEntity Entity)> rows, CancellationToken ct)
-    {
-        // One transaction per partition and per 100 rows: Azure refuses cross-partition transactions even where Azurite accepts them.
-        var tasks = rows.GroupBy(r => r.Partition)
-            .SelectMany(g => g.Select(r => r.Entity).Chunk(100))
-            .Select(chunk => table.SubmitTransactionAsync(
-                chunk.Select(e => new TableTransactionAction(TableTransactionActionType.UpsertReplace, e)), ct));
-        await Task.WhenAll(tasks).ConfigureAwait(false);
     }
 
     private static TableEntity ToEntity(string partition, string rowKey, Receipt r, DateTimeOffset now) => new(partition, rowKey)

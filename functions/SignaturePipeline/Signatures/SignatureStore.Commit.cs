@@ -103,6 +103,7 @@ public sealed partial class SignatureStore
                 actions.Add(new TableTransactionAction(TableTransactionActionType.Add, IndexRowOf(partitionKey, counted, countedAt)));
                 var counter = await GetCounterAsync(partitionKey, ct).ConfigureAwait(false);
                 updated = Increment(counter, counted);
+                MoveSeries(updated, counter, counted.Select(p => new SeriesPoint(countedAt, p.Signature.PostalCode)), +1);
                 actions.Add(counter.ETag == default
                     ? new TableTransactionAction(TableTransactionActionType.Add, updated)
                     : new TableTransactionAction(TableTransactionActionType.UpdateMerge, updated, counter.ETag));

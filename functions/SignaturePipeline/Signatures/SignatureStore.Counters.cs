@@ -53,7 +53,7 @@ public sealed partial class SignatureStore
     /// The operation that moves a shard's counter by <paramref name="delta"/> for one row of <paramref name="state"/>, under
     /// the counter's ETag. Read fresh, not from the commit cache: this path is rare, and a stale ETag would only cost a retry.
     /// </summary>
-    private async Task<TableTransactionAction> MoveCounterAsync(string partitionKey, string state, int delta, CancellationToken ct)
+    private async Task<TableTransactionAction> MoveCounterAsync(string partitionKey, string state, int delta, SeriesPoint point, CancellationToken ct)
     {
         var counterRead = await _table.GetEntityIfExistsAsync<TableEntity>(partitionKey, CounterRowKey, cancellationToken: ct).ConfigureAwait(false);
         var property = StatePropertyPrefix + state;
@@ -65,10 +65,13 @@ public sealed partial class SignatureStore
                 [TotalProperty] = (counter.GetInt64(TotalProperty) ?? 0) + delta,
                 [property] = (counter.GetInt64(property) ?? 0) + delta,
             };
+            MoveSeries(moved, counter, [point], delta);
             return new TableTransactionAction(TableTransactionActionType.UpdateMerge, moved, counter.ETag);
         }
         if (delta < 0) throw new InvalidOperationException($"Shard {partitionKey} has a counted row but no counter; run the recount.");
-        return new TableTransactionAction(TableTransactionActionType.Add, new TableEntity(partitionKey, CounterRowKey) { [TotalProperty] = 1L, [property] = 1L });
+        var created = new TableEntity(partitionKey, CounterRowKey) { [TotalProperty] = 1L, [property] = 1L };
+        MoveSeries(created, created, [point], 1);
+        return new TableTransactionAction(TableTransactionActionType.Add, created);
     }
 
     /// <summary>
@@ -115,16 +118,19 @@ public sealed partial class SignatureStore
     {
         var pk = PartitionKeyOf(petitionId, shard);
         var current = await _table.GetEntityIfExistsAsync<TableEntity>(pk, CounterRowKey, cancellationToken: ct).ConfigureAwait(false);
-        var (total, rows) = await CountRowsAsync(pk, ct).ConfigureAwait(false);
+        var points = new List<SeriesPoint>();
+        var (total, rows) = await CountRowsAsync(pk, ct, points).ConfigureAwait(false);
         var byState = rows.ToDictionary(kv => StatePropertyPrefix + kv.Key, kv => kv.Value, StringComparer.Ordinal);
         var counter = new TableEntity(pk, CounterRowKey) { [TotalProperty] = total };
         foreach (var (state, n) in byState) counter[state] = n;
+        MoveSeries(counter, new TableEntity(), points, 1);
         if (current.HasValue)
         {
             var old = current.Value!;
             var same = (old.GetInt64(TotalProperty) ?? 0) == total
                 && old.Keys.Where(k => k.StartsWith(StatePropertyPrefix, StringComparison.Ordinal)).All(k => (old.GetInt64(k) ?? 0) == byState.GetValueOrDefault(k))
-                && byState.All(kv => (old.GetInt64(kv.Key) ?? 0) == kv.Value);
+                && byState.All(kv => (old.GetInt64(kv.Key) ?? 0) == kv.Value)
+                && SameSeries(old, counter);
             if (same) return false;
             await _table.UpdateEntityAsync(counter, old.ETag, TableUpdateMode.Replace, ct).ConfigureAwait(false);
         }
@@ -155,14 +161,19 @@ public sealed partial class SignatureStore
     }
 
     /// <summary>Counts the counted signature rows of one shard, in total and per state: a partition query, selecting two columns.</summary>
-    private async Task<(long Total, Dictionary<string, long> ByState)> CountRowsAsync(string partitionKey, CancellationToken ct)
+    /// <param name="points">When given, receives each counted row's place in the series (<c>SignatureStore.Series.cs</c>).</param>
+    private async Task<(long Total, Dictionary<string, long> ByState)> CountRowsAsync(string partitionKey, CancellationToken ct, List<SeriesPoint>? points = null)
     {
         long total = 0;
         var byState = new Dictionary<string, long>(StringComparer.Ordinal);
-        await foreach (var row in _table.QueryAsync<TableEntity>(SignatureRowsOf(partitionKey), select: [SignatureColumns.State, SignatureColumns.Status], cancellationToken: ct).ConfigureAwait(false))
+        string[] columns = points is null ? [SignatureColumns.State, SignatureColumns.Status]
+            : [SignatureColumns.State, SignatureColumns.Status, SignatureColumns.IndexRow, SignatureColumns.SignedAt, SignatureColumns.PostalCode];
+        await foreach (var row in _table.QueryAsync<TableEntity>(SignatureRowsOf(partitionKey), select: columns, cancellationToken: ct).ConfigureAwait(false))
         {
             if (StatusOf(row) != SignatureRowStatus.Counted) continue;
             total++;
+            points?.Add(new SeriesPoint(CountedAtOf(row.GetString(SignatureColumns.IndexRow)) ?? row.GetDateTimeOffset(SignatureColumns.SignedAt) ?? clock.GetUtcNow(),
+                row.GetString(SignatureColumns.PostalCode)));
             var state = row.GetString(SignatureColumns.State) ?? "";
             byState[state] = byState.GetValueOrDefault(state) + 1;
         }

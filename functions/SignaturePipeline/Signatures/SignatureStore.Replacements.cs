@@ -102,7 +102,7 @@ public sealed partial class SignatureStore
                 : new TableTransactionAction(TableTransactionActionType.UpdateReplace, adopted, current.Entity.ETag));
             actions.Add(new TableTransactionAction(TableTransactionActionType.Add, IndexedSigner.ToIndexEntity(pk, indexKey, countedAt, [row.ToIndexedSigner(countedAt)],
                 [new SignerRef(rowKey, row.OptIn ? row.Email : null, row.Sources)])));
-            actions.Add(await MoveCounterAsync(pk, row.State ?? "", 1, ct).ConfigureAwait(false));
+            actions.Add(await MoveCounterAsync(pk, row.State ?? "", 1, new SeriesPoint(countedAt, row.PostalCode), ct).ConfigureAwait(false));
             actions.AddRange(await MoveSourcesAsync(pk, adopted, 1, ct).ConfigureAwait(false));
             if (await SubmitOrConflictAsync(actions, ct).ConfigureAwait(false))
             {

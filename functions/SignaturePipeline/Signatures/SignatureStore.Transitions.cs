@@ -170,7 +170,9 @@ public sealed partial class SignatureStore
                 // A counted signer who is removed leaves a removal row in the same transaction: webhooks tell the organizer's copy.
                 if (change.To == SignatureRowStatus.Removed) actions.Add(new TableTransactionAction(TableTransactionActionType.Add, RemovalRowOf(pk, rowKey, clock.GetUtcNow())));
             }
-            if (delta != 0) actions.Add(await MoveCounterAsync(pk, row.State ?? "", delta, ct).ConfigureAwait(false));
+            // The series bucket: the moment it is counted now, or the one it was counted at (its index key holds it).
+            var countedAtOf = CountedAtOf(delta > 0 ? entity.GetString(SignatureColumns.IndexRow) : row.IndexRow) ?? row.SignedAt ?? clock.GetUtcNow();
+            if (delta != 0) actions.Add(await MoveCounterAsync(pk, row.State ?? "", delta, new SeriesPoint(countedAtOf, row.PostalCode), ct).ConfigureAwait(false));
             actions.AddRange(await MoveSourcesAsync(pk, row.Entity, delta, ct).ConfigureAwait(false));
             try
             {

@@ -30,7 +30,10 @@ public static class TableNames
     /// <summary>Webhook cursors, recorded events and failed deliveries. Keys: see <see cref="SignaturePipeline.Webhooks.WebhookStore"/>.</summary>
     public const string Webhooks = "webhooks";
 
-    public static readonly string[] All = [Petitions, Signatures, Receipts, Outcomes, Failures, TimerRuns, Milestones, Deliveries, Invalidations, SignerMail, Webhooks, Updates];
+    /// <summary>Each used console sign-in link, so it signs in once. Keys: see <see cref="OrganizerConsole.ConsoleSignIn"/>.</summary>
+    public const string ConsoleSignIns = "consolesignins";
+
+    public static readonly string[] All = [Petitions, Signatures, Receipts, Outcomes, Failures, TimerRuns, Milestones, Deliveries, Invalidations, SignerMail, Webhooks, Updates, ConsoleSignIns];
 }
 
 /// <summary>Blob containers. The Bicep template creates them in Azure; <see cref="StorageInitializer"/> locally.</summary>

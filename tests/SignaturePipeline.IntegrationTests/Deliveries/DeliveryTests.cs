@@ -59,6 +59,9 @@ public sealed class DeliveryTests(AzuriteFixture azurite)
         Assert.Contains("100xx", governorPdf, StringComparison.Ordinal);
         var presidentPdf = await PdfTextAsync(Attachment(president, DeliveryFiles.PdfName));
         Assert.Contains("California (CA)", presidentPdf, StringComparison.Ordinal);
+        // The President's copy shows where signers live on a map of the states (a governor's is one state).
+        Assert.Contains("Where signers live", presidentPdf, StringComparison.Ordinal);
+        Assert.DoesNotContain("Where signers live", governorPdf, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -62,6 +62,32 @@ public sealed class ReceiptStoreTests(AzuriteFixture azurite) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Rejections_and_duplicates_are_counted_by_reason_once_however_often_a_message_is_processed()
+    {
+        var petition = AzuriteFixture.NewPetitionId("o");
+        var batch = ReceiptId.NewBatch();
+        var outcomes = new List<Receipt>
+        {
+            new(ReceiptId.Create(Hmac, batch, 0).Value, petition, ReceiptStatus.Rejected, "email_invalid", "email", "Enter a valid email address."),
+            new(ReceiptId.Create(Hmac, batch, 1).Value, petition, ReceiptStatus.Rejected, "email_invalid", "email", "Enter a valid email address."),
+            new(ReceiptId.Create(Hmac, batch, 2).Value, petition, ReceiptStatus.Rejected, "postal_code_invalid", "postalCode", "Enter a ZIP code."),
+            new(ReceiptId.Create(Hmac, batch, 3).Value, petition, ReceiptStatus.Duplicate),
+        };
+        // The same message three times, two of them at once (an expired lease), and once more later.
+        await Task.WhenAll(Store.WriteAsync(outcomes, CancellationToken.None), Store.WriteAsync(outcomes, CancellationToken.None));
+        await Store.WriteAsync(outcomes, CancellationToken.None);
+
+        var counts = await Store.CountOutcomesAsync(petition, CancellationToken.None);
+        Assert.Equal(
+            [("duplicate", "duplicate", 1L), ("rejected", "email_invalid", 2L), ("rejected", "postal_code_invalid", 1L)],
+            counts.OrderBy(c => c.Status, StringComparer.Ordinal).ThenBy(c => c.Reason, StringComparer.Ordinal));
+        // The list organizers read is unchanged by the counter row beside it.
+        var listed = new List<Receipt>();
+        await foreach (var r in Store.ListOutcomesAsync(petition, ReceiptStatus.Rejected, CancellationToken.None)) listed.Add(r);
+        Assert.Equal(3, listed.Count);
+    }
+
+    [Fact]
     public async Task A_receipt_not_written_yet_is_pending()
     {
         var receipt = await Store.GetAsync(ReceiptId.Create(Hmac, ReceiptId.NewBatch(), 0).Value, CancellationToken.None);

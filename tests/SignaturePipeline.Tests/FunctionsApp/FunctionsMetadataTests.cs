@@ -95,6 +95,18 @@ public sealed partial class FunctionsMetadataTests(ITestOutputHelper output)
         Assert.Contains(functions, f => f.AuthLevel == "Function");
     }
 
+    [Fact]
+    public void Console_routes_are_anonymous_for_the_platform_because_the_console_session_checks_them()
+    {
+        // The platform's keys cannot tell one organizer from another: the console's own session does (the integration
+        // tests prove that every console API answers 401 without one). So these routes, and only routes outside the admin
+        // prefix, are anonymous; none of them may sit under the admin prefix, which would put the shared key in front.
+        var console = HttpFunctions().Where(f => f.Route.StartsWith("api/console/", StringComparison.Ordinal) || f.Route.StartsWith("console", StringComparison.Ordinal)).ToList();
+        Assert.True(console.Count >= 10, $"{console.Count} console routes");
+        Assert.All(console, f => Assert.Equal("Anonymous", f.AuthLevel));
+        Assert.All(console, f => Assert.False(f.Route.StartsWith(Routes.AdminPrefix, StringComparison.Ordinal), f.Route));
+    }
+
     private static string Describe(HttpFunction f) => $"{f.Name}: {string.Join(",", f.Methods)} /{f.Route} authLevel={f.AuthLevel}";
 
     [Fact]

@@ -25,6 +25,7 @@ public sealed partial class WorkerCompositionTests
         ["AzureWebJobsStorage__blobServiceUri"] = "https://sigstore.blob.core.windows.net/",
         ["AzureWebJobsStorage__queueServiceUri"] = "https://sigstore.queue.core.windows.net/",
         ["AzureWebJobsStorage__tableServiceUri"] = "https://sigstore.table.core.windows.net/",
+        ["AzureWebJobsDisableHomepage"] = "true",
         ["AZURE_CLIENT_ID"] = "11111111-2222-3333-4444-555555555555",
         ["APPLICATIONINSIGHTS_CONNECTION_STRING"] = "InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=https://eastus-8.in.applicationinsights.azure.com/",
         ["APPLICATIONINSIGHTS_AUTHENTICATION_STRING"] = "ClientId=11111111-2222-3333-4444-555555555555;Authorization=AAD",

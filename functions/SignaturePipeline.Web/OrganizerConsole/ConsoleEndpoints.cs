@@ -1,0 +1,127 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using SignaturePipeline.Abuse;
+using SignaturePipeline.OrganizerConsole;
+using SignaturePipeline.Petitions;
+using SignaturePipeline.Web.Http;
+
+namespace SignaturePipeline.Web.OrganizerConsole;
+
+/// <summary>
+/// <c>/api/console/…</c>: the JSON the console's page reads and sends. Each route checks the session first (401 without
+/// one), then the petition (404 for any petition the session may not see, as for one that does not exist), and each
+/// state-changing route checks CSRF (403). Behind them are the admin routes' own handlers.
+/// </summary>
+public sealed class ConsoleEndpoints(ConsoleHandlers handlers, ConsoleHttp http)
+{
+    private const int MaxBodyBytes = 256 * 1024;
+
+    public sealed record IdsBody(List<string>? Ids, bool All, string? Reason);
+
+    public async Task<IResult> ListAsync(HttpContext context, CancellationToken ct) =>
+        http.SessionOf(context) is not { } session ? ConsoleHttp.Unauthorized()
+            : Private(context, Results.Json(await handlers.ListAsync(session, ct).ConfigureAwait(false), Json.Options));
+
+    public async Task<IResult> GetAsync(HttpContext context, string petitionId, CancellationToken ct)
+    {
+        if (http.SessionOf(context) is not { } session) return ConsoleHttp.Unauthorized();
+        var view = await handlers.ViewAsync(session, petitionId, ct).ConfigureAwait(false);
+        return view is null ? Problems.PetitionNotFound() : Private(context, Results.Json(view, Json.Options));
+    }
+
+    public async Task<IResult> PutAsync(HttpContext context, string petitionId, CancellationToken ct)
+    {
+        if (http.SessionOf(context) is not { } session) return ConsoleHttp.Unauthorized();
+        if (!http.PassesCsrf(context.Request, session)) return ConsoleHttp.CsrfFailed();
+        var (definition, error) = await ReadAsync<PetitionDefinition>(context.Request, ct).ConfigureAwait(false);
+        if (error is not null) return error;
+        return await handlers.SaveAsync(session, petitionId, definition!, ct).ConfigureAwait(false) switch
+        {
+            ConsoleSaveResult.Done { Result: SavePetitionResult.Saved { Created: true } saved } => Results.Json(saved.Petition, Json.Options, statusCode: StatusCodes.Status201Created),
+            ConsoleSaveResult.Done { Result: SavePetitionResult.Saved saved } => Results.Json(saved.Petition, Json.Options),
+            ConsoleSaveResult.Done { Result: SavePetitionResult.Invalid invalid } => Problems.Validation(invalid.Errors),
+            _ => Problems.PetitionNotFound(),
+        };
+    }
+
+    public async Task<IResult> ListHeldAsync(HttpContext context, string petitionId, CancellationToken ct)
+    {
+        if (http.SessionOf(context) is not { } session) return ConsoleHttp.Unauthorized();
+        var held = await handlers.ListHeldAsync(session, petitionId, 200, ct).ConfigureAwait(false);
+        return held is null ? Problems.PetitionNotFound() : Private(context, Results.Json(held, Json.Options));
+    }
+
+    public Task<IResult> ReleaseAsync(HttpContext context, string petitionId, CancellationToken ct) =>
+        ReviewAsync(context, (session, body) => handlers.ReleaseAsync(session, petitionId, body.Ids, body.All, ct), ct);
+
+    public Task<IResult> InvalidateHeldAsync(HttpContext context, string petitionId, CancellationToken ct) =>
+        ReviewAsync(context, (session, body) => handlers.InvalidateHeldAsync(session, petitionId, body.Ids, body.All, body.Reason, ct), ct);
+
+    private async Task<IResult> ReviewAsync(HttpContext context, Func<ConsoleSession, IdsBody, Task<ReviewResult>> act, CancellationToken ct)
+    {
+        if (http.SessionOf(context) is not { } session) return ConsoleHttp.Unauthorized();
+        if (!http.PassesCsrf(context.Request, session)) return ConsoleHttp.CsrfFailed();
+        var (body, error) = await ReadAsync<IdsBody>(context.Request, ct).ConfigureAwait(false);
+        if (error is not null) return error;
+        return await act(session, body!).ConfigureAwait(false) switch
+        {
+            ReviewResult.Done done => Results.Json(done.Report, Json.Options),
+            ReviewResult.Invalid invalid => Problems.Validation(invalid.Errors),
+            _ => Problems.PetitionNotFound(),
+        };
+    }
+
+    public async Task<IResult> ExportAsync(HttpContext context, string petitionId, CancellationToken ct)
+    {
+        if (http.SessionOf(context) is not { } session) return ConsoleHttp.Unauthorized();
+        if (!await handlers.CanExportAsync(session, petitionId, ct).ConfigureAwait(false)) return Problems.PetitionNotFound();
+        return new CsvResult(petitionId, handlers);
+    }
+
+    public async Task<IResult> DeliveryFileAsync(HttpContext context, string petitionId, string targetId, string week, string file, CancellationToken ct)
+    {
+        if (http.SessionOf(context) is not { } session) return ConsoleHttp.Unauthorized();
+        var stream = await handlers.OpenDeliveryFileAsync(session, petitionId, targetId, week, file, ct).ConfigureAwait(false);
+        if (stream is null)
+            return Problems.Create(StatusCodes.Status404NotFound, "file_not_found", "File not found", "This delivery has no such file (or it was deleted after the petition was anonymised).");
+        var type = Path.GetExtension(file) switch { ".pdf" => "application/pdf", ".csv" => "text/csv; charset=utf-8", _ => "application/json" };
+        context.Response.Headers.CacheControl = "no-store";
+        return Results.Stream(stream, type, $"{petitionId}-{targetId}-{week}-{file}");
+    }
+
+    private static IResult Private(HttpContext context, IResult result)
+    {
+        context.Response.Headers.CacheControl = "no-store";
+        return result;
+    }
+
+    private static async Task<(T? Body, IResult? Error)> ReadAsync<T>(HttpRequest request, CancellationToken ct) where T : class
+    {
+        if (request.ContentLength > MaxBodyBytes) return (null, Problems.BodyTooLarge(MaxBodyBytes));
+        if (request.ContentType is null || !request.ContentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
+            return (null, Problems.UnsupportedMediaType(request.ContentType));
+        try
+        {
+            await using var bytes = await BoundedBody.ReadAsync(request, MaxBodyBytes, ct).ConfigureAwait(false);
+            if (bytes is null) return (null, Problems.BodyTooLarge(MaxBodyBytes));
+            var body = await JsonSerializer.DeserializeAsync<T>(bytes, Json.Options, ct).ConfigureAwait(false);
+            return body is null ? (null, Problems.Malformed("Send a JSON object.")) : (body, null);
+        }
+        catch (JsonException)
+        {
+            return (null, Problems.Malformed("The body is not the JSON this route takes."));
+        }
+    }
+
+    private sealed class CsvResult(string petitionId, ConsoleHandlers handlers) : IResult
+    {
+        public async Task ExecuteAsync(HttpContext httpContext)
+        {
+            var response = httpContext.Response;
+            response.ContentType = "text/csv; charset=utf-8";
+            response.Headers.ContentDisposition = $"attachment; filename=\"{petitionId}-signatures.csv\"";
+            response.Headers.CacheControl = "no-store";
+            await handlers.ExportAsync(petitionId, response.Body, httpContext.RequestAborted).ConfigureAwait(false);
+        }
+    }
+}

@@ -59,6 +59,21 @@ public sealed class ConsoleFunctions(ConsolePages pages, ConsoleEndpoints api)
         [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = Routes.ConsolePetition)] HttpRequest request, string petitionId, CancellationToken ct) =>
         ResultAction.From(api.PutAsync(request.HttpContext, petitionId, ct));
 
+    [Function("ConsoleListUpdates")]
+    public Task<IActionResult> Updates(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = Routes.ConsoleUpdates)] HttpRequest request, string petitionId, CancellationToken ct) =>
+        ResultAction.From(api.ListUpdatesAsync(request.HttpContext, petitionId, ct));
+
+    [Function("ConsolePublishUpdate")]
+    public Task<IActionResult> PublishUpdate(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = Routes.ConsoleUpdates)] HttpRequest request, string petitionId, CancellationToken ct) =>
+        ResultAction.From(api.PublishUpdateAsync(request.HttpContext, petitionId, ct));
+
+    [Function("ConsoleSources")]
+    public Task<IActionResult> Sources(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = Routes.ConsoleSources)] HttpRequest request, string petitionId, CancellationToken ct) =>
+        ResultAction.From(api.SourcesAsync(request.HttpContext, petitionId, ct));
+
     [Function("ConsoleListHeld")]
     public Task<IActionResult> Held(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = Routes.ConsoleHeld)] HttpRequest request, string petitionId, CancellationToken ct) =>

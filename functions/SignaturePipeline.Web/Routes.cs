@@ -59,6 +59,8 @@ public static class Routes
     public const string ConsoleReleaseHeld = "api/console/petitions/{petitionId}/held/release";
     public const string ConsoleInvalidateHeld = "api/console/petitions/{petitionId}/held/invalidate";
     public const string ConsoleExport = "api/console/petitions/{petitionId}/signatures.csv";
+    public const string ConsoleUpdates = "api/console/petitions/{petitionId}/updates";
+    public const string ConsoleSources = "api/console/petitions/{petitionId}/sources";
     public const string ConsoleDeliveryFile = "api/console/petitions/{petitionId}/deliveries/{targetId}/{week}/{file}";
 
     /// <summary>

@@ -110,6 +110,9 @@ public static class WebServiceCollectionExtensions
         app.MapGet("/" + Routes.ConsoleHeld, (HttpContext c, string petitionId, ConsoleEndpoints e, CancellationToken ct) => e.ListHeldAsync(c, petitionId, ct));
         app.MapPost("/" + Routes.ConsoleReleaseHeld, (HttpContext c, string petitionId, ConsoleEndpoints e, CancellationToken ct) => e.ReleaseAsync(c, petitionId, ct));
         app.MapPost("/" + Routes.ConsoleInvalidateHeld, (HttpContext c, string petitionId, ConsoleEndpoints e, CancellationToken ct) => e.InvalidateHeldAsync(c, petitionId, ct));
+        app.MapGet("/" + Routes.ConsoleUpdates, (HttpContext c, string petitionId, ConsoleEndpoints e, CancellationToken ct) => e.ListUpdatesAsync(c, petitionId, ct));
+        app.MapPost("/" + Routes.ConsoleUpdates, (HttpContext c, string petitionId, ConsoleEndpoints e, CancellationToken ct) => e.PublishUpdateAsync(c, petitionId, ct));
+        app.MapGet("/" + Routes.ConsoleSources, (HttpContext c, string petitionId, ConsoleEndpoints e, CancellationToken ct) => e.SourcesAsync(c, petitionId, ct));
         app.MapGet("/" + Routes.ConsoleExport, (HttpContext c, string petitionId, ConsoleEndpoints e, CancellationToken ct) => e.ExportAsync(c, petitionId, ct));
         app.MapGet("/" + Routes.ConsoleDeliveryFile, (HttpContext c, string petitionId, string targetId, string week, string file, ConsoleEndpoints e, CancellationToken ct) =>
             e.DeliveryFileAsync(c, petitionId, targetId, week, file, ct));

@@ -3,7 +3,9 @@ using Microsoft.AspNetCore.Http;
 using SignaturePipeline.Abuse;
 using SignaturePipeline.OrganizerConsole;
 using SignaturePipeline.Petitions;
+using SignaturePipeline.Updates;
 using SignaturePipeline.Web.Http;
+using SignaturePipeline.Web.Updates;
 
 namespace SignaturePipeline.Web.OrganizerConsole;
 
@@ -69,6 +71,29 @@ public sealed class ConsoleEndpoints(ConsoleHandlers handlers, ConsoleHttp http)
             ReviewResult.Invalid invalid => Problems.Validation(invalid.Errors),
             _ => Problems.PetitionNotFound(),
         };
+    }
+
+    public async Task<IResult> ListUpdatesAsync(HttpContext context, string petitionId, CancellationToken ct)
+    {
+        if (http.SessionOf(context) is not { } session) return ConsoleHttp.Unauthorized();
+        var list = await handlers.ListUpdatesAsync(session, petitionId, ct).ConfigureAwait(false);
+        return list is null ? Problems.PetitionNotFound() : Private(context, Results.Json(new { updates = list }, Json.Options));
+    }
+
+    public async Task<IResult> PublishUpdateAsync(HttpContext context, string petitionId, CancellationToken ct)
+    {
+        if (http.SessionOf(context) is not { } session) return ConsoleHttp.Unauthorized();
+        if (!http.PassesCsrf(context.Request, session)) return ConsoleHttp.CsrfFailed();
+        var (update, error) = await ReadAsync<UpdateRequest>(context.Request, ct).ConfigureAwait(false);
+        if (error is not null) return error;
+        return UpdateEndpoints.ToHttp(context.Request, await handlers.PublishUpdateAsync(session, petitionId, update!, ct).ConfigureAwait(false));
+    }
+
+    public async Task<IResult> SourcesAsync(HttpContext context, string petitionId, CancellationToken ct)
+    {
+        if (http.SessionOf(context) is not { } session) return ConsoleHttp.Unauthorized();
+        var counts = await handlers.SourcesAsync(session, petitionId, ct).ConfigureAwait(false);
+        return counts is null ? Problems.PetitionNotFound() : Private(context, Results.Json(counts, Json.Options));
     }
 
     public async Task<IResult> ExportAsync(HttpContext context, string petitionId, CancellationToken ct)

@@ -224,16 +224,82 @@
           v.milestones.length ? table('Milestones', ['Milestone', 'State', 'Recorded'], v.milestones.map(function (m) {
             return [n(m.threshold), m.state, fmtDateTime.format(new Date(m.sentAt || m.recordedAt))];
           }), [true, false, false]) : h('p', { text: 'No milestone crossed yet.' })]),
-        h('section', { 'class': 'card', 'aria-labelledby': 'updates' }, [h('h2', { id: 'updates', text: 'Updates to signers and victory' }),
-          h('p', { 'class': 'pending', text: 'Composing an update to signers and announcing a victory are not available yet. They will appear here.' })]),
-        h('section', { 'class': 'card', 'aria-labelledby': 'sources' }, [h('h2', { id: 'sources', text: 'Where signatures come from' }),
-          h('p', { 'class': 'pending', text: 'Sources and referrers are not available yet. They will appear here.' })]),
+        updatesSection(p.id),
+        sourcesSection(p.id),
         h('section', { 'class': 'card', 'aria-labelledby': 'share' }, [h('h2', { id: 'share', text: 'Put the form on your site' }),
           snippet('embed-snippet', 'Embed snippet (the widget)', embed),
           snippet('form-snippet', 'Plain form (works without JavaScript)', plainForm),
           h('p', { 'class': 'small', text: 'The page\u2019s origin must be in the petition\u2019s allowed origins (now: ' + (d.allowedOrigins.join(', ') || 'none') + ').' })])
       ]);
     });
+  }
+
+  // ---------- updates to signers ----------
+  function updatesSection(id) {
+    var list = h('div', {}, [h('p', { text: 'Loading updates\u2026' })]);
+    var status = h('p', { role: 'status' });
+    var kind = h('select', {}, [['update', 'An update (to the signers who opted in; at most 3 a week)'],
+      ['response', 'The target\u2019s response (to every counted signer)'], ['victory', 'Victory: we won (to every counted signer; the petition becomes won)']]
+      .map(function (k) { return h('option', { value: k[0], text: k[1] }); }));
+    var text = function (name) { var i = h('input', { type: 'text' }); i.name = name; return i; };
+    var area = function (name) { var t = h('textarea', { rows: 6 }); t.name = name; return t; };
+    var responder = text('responder');
+    var responderField = field('responder', 'Who responded', responder, '(for a response: the Governor, the White House\u2026)');
+    responderField.hidden = true;
+    kind.addEventListener('change', function () { responderField.hidden = kind.value !== 'response'; });
+    var form = h('form', { novalidate: true }, [
+      field('kind', 'Kind', kind),
+      field('subject', 'Subject', text('subject'), '(150 characters at most)'),
+      field('body', 'Message', area('body'), '(plain text; blank lines make paragraphs; links are shown with their address)'),
+      responderField,
+      field('subjectEs', 'Subject in Spanish', text('subjectEs'), '(optional)'),
+      field('bodyEs', 'Message in Spanish', area('bodyEs'), '(optional; Spanish-speaking signers get the English text with a note otherwise)'),
+      h('button', { type: 'submit', text: 'Send to signers' }), status
+    ]);
+    form.addEventListener('submit', function (e) {
+      e.preventDefault();
+      var get = function (name) { var v = form.querySelector('[name=' + name + ']').value.trim(); return v.length ? v : null; };
+      var body = { kind: kind.value, subject: get('subject'), body: get('body'), subjectEs: get('subjectEs'), bodyEs: get('bodyEs'),
+        responder: kind.value === 'response' ? get('responder') : null };
+      form.querySelectorAll('.err').forEach(function (x) { x.remove(); });
+      api('POST', petitionUrl(id) + '/updates', body).then(function (r) {
+        if (r.ok) { status.textContent = 'Sending to ' + n(r.body.recipients) + ' signer(s).'; form.reset(); responderField.hidden = true; load(); return; }
+        status.textContent = (r.body && r.body.detail) || 'The update could not be sent.';
+        ((r.body && r.body.errors) || []).forEach(function (er) {
+          var wrap = form.querySelector('[data-field="' + er.field + '"]');
+          if (wrap) wrap.appendChild(h('p', { 'class': 'err', text: er.message }));
+        });
+      });
+    });
+    function load() {
+      api('GET', petitionUrl(id) + '/updates').then(function (r) {
+        list.textContent = '';
+        var updates = (r.body && r.body.updates) || [];
+        list.appendChild(updates.length ? table('Updates sent', ['Subject', 'Kind', 'Published', 'Status'], updates.map(function (u) {
+          return [u.subject, u.kind, u.publishedAt ? fmtDateTime.format(new Date(u.publishedAt)) : '', u.status];
+        })) : h('p', { text: 'No update yet.' }));
+      });
+    }
+    load();
+    return h('section', { 'class': 'card', 'aria-labelledby': 'updates' }, [h('h2', { id: 'updates', text: 'Updates to signers and victory' }), list,
+      h('h3', { text: 'Write to the signers' }), form]);
+  }
+
+  // ---------- sources and referrers ----------
+  function sourcesSection(id) {
+    var body = h('div', {}, [h('p', { text: 'Loading sources\u2026' })]);
+    api('GET', petitionUrl(id) + '/sources').then(function (r) {
+      body.textContent = '';
+      var v = r.body || {};
+      var rows = function (o) { return Object.keys(o || {}).sort(function (a, b) { return o[b] - o[a]; }).map(function (k) { return [k, n(o[k])]; }); };
+      var bySource = rows(v.bySource);
+      body.appendChild(bySource.length ? table('Signatures by source', ['Source', 'Signatures'], bySource, [false, true])
+        : h('p', { text: 'No signature carried a source yet. Give each partner a link with ?source=their-code.' }));
+      var top = (v.topReferrers || []).map(function (t) { return [t.referrer, n(t.count)]; });
+      body.appendChild(h('h3', { text: 'Signers whose shared links brought the most signatures' }));
+      body.appendChild(top.length ? table('Top referrers', ['Referral code', 'Signatures'], top, [false, true]) : h('p', { text: 'None yet.' }));
+    });
+    return h('section', { 'class': 'card', 'aria-labelledby': 'sources' }, [h('h2', { id: 'sources', text: 'Where signatures come from' }), body]);
   }
 
   function snippet(id, label, text) {
@@ -300,13 +366,13 @@
       var status = h('select', {}, ['open', 'closed', 'won'].map(function (x) { return h('option', { value: x, selected: (d.status || '').toLowerCase() === x, text: x }); }));
       var confirm = h('input', { type: 'checkbox', checked: d.requireConfirmation !== false });
       var idInput = text(creating ? '' : id);
-      var targets = (d.targets || []).map(function (t) { return [t.kind, t.name, t.email, t.state || ''].join(' | '); }).join('\n');
+      var targets = (d.targets || []).map(function (t) { return [t.kind, t.name, t.email, t.state || ''].concat(String(t.names || '').toLowerCase() === 'none' ? ['none'] : []).join(' | '); }).join('\n');
       var form = h('form', { novalidate: true }, [
         h('div', { 'class': 'summary', tabindex: '-1', hidden: true, id: 'errors' }),
         creating ? field('id', 'Petition id', idInput, '(lower-case letters, digits and dashes; in its address)') : null,
         field('title', 'Title', text(d.title)),
         field('letter', 'Letter', area(d.letter, 8)),
-        field('targets', 'Targets', area(targets, 3), '(one a line: kind | name | email | state; kind is governor, president or custom)'),
+        field('targets', 'Targets', area(targets, 3), '(one a line: kind | name | email | state | names; kind is governor, president or custom; names "none" sends no signer list)'),
         field('organizers', 'Organizers', area((d.organizers || []).join('\n'), 3), '(one email a line; they can sign in here and get milestone emails)'),
         field('goal', 'Goal', h('input', { type: 'number', min: '1', value: String(d.goal || '') })),
         field('milestones', 'Milestones', text((d.milestones || []).join(', ')), '(comma-separated; empty for the defaults)'),
@@ -325,7 +391,7 @@
           title: get('title'), letter: get('letter'),
           targets: lines('targets').map(function (line) {
             var parts = line.split('|').map(function (x) { return x.trim(); });
-            return { kind: parts[0], name: parts[1], email: parts[2], state: parts[3] || null };
+            return { kind: parts[0], name: parts[1], email: parts[2], state: parts[3] || null, names: parts[4] || null };
           }),
           organizers: lines('organizers'),
           goal: parseInt(get('goal'), 10) || null,

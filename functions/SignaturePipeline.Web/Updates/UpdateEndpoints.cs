@@ -37,7 +37,12 @@ public sealed class UpdateEndpoints(UpdateHandlers handlers)
         }
         if (update is null) return Problems.Malformed("Send the update as a JSON object.");
 
-        return await handlers.PublishAsync(petitionId, update, ct).ConfigureAwait(false) switch
+        return ToHttp(request, await handlers.PublishAsync(petitionId, update, ct).ConfigureAwait(false));
+    }
+
+    /// <summary>What a published update answers, here and in the organizers' console.</summary>
+    public static IResult ToHttp(HttpRequest request, PublishResult result) =>
+        result switch
         {
             PublishResult.Published published => Results.Json(
                 new { updateId = published.Update.UpdateId, recipients = published.Recipients, status = "sending" }, Json.Options, statusCode: StatusCodes.Status201Created),
@@ -45,7 +50,6 @@ public sealed class UpdateEndpoints(UpdateHandlers handlers)
             PublishResult.WeeklyCapReached cap => WeeklyCap(request, cap),
             _ => Problems.PetitionNotFound(),
         };
-    }
 
     private static IResult WeeklyCap(HttpRequest request, PublishResult.WeeklyCapReached cap)
     {

@@ -5,6 +5,7 @@ using SignaturePipeline.Petitions;
 using SignaturePipeline.Privacy;
 using SignaturePipeline.Receipts;
 using SignaturePipeline.Signatures;
+using SignaturePipeline.Updates;
 
 namespace SignaturePipeline.OrganizerConsole;
 
@@ -56,7 +57,8 @@ public abstract record ConsoleSaveResult
 /// route calls, so validation, messages and counting are the same.
 /// </summary>
 public sealed class ConsoleHandlers(PetitionStore petitions, PetitionHandlers definitions, SignatureStore signatures, ReceiptStore receipts, MilestoneStore milestones,
-    DeliveryStore deliveries, DeliveryFiles files, ReviewHandlers review, PrivacyHandlers privacy, TimeProvider clock)
+    DeliveryStore deliveries, DeliveryFiles files, ReviewHandlers review, PrivacyHandlers privacy, UpdateHandlers updates,
+    PetitionSourcesHandler sources, TimeProvider clock)
 {
     public const int TopCount = 10;
     public static readonly TimeSpan HourlyPeriod = TimeSpan.FromDays(7);
@@ -158,6 +160,19 @@ public sealed class ConsoleHandlers(PetitionStore petitions, PetitionHandlers de
     public async Task<ReviewResult> InvalidateHeldAsync(ConsoleSession session, string petitionId, IReadOnlyList<string>? ids, bool all, string? reason, CancellationToken ct) =>
         await FindAsync(session, petitionId, ct).ConfigureAwait(false) is null ? new ReviewResult.PetitionNotFound()
             : await review.InvalidateHeldAsync(petitionId, ids, all, reason, ct).ConfigureAwait(false);
+
+    /// <summary>The petition's updates (the admin route's handler); null when the session may not see the petition.</summary>
+    public async Task<IReadOnlyList<UpdateView>?> ListUpdatesAsync(ConsoleSession session, string petitionId, CancellationToken ct) =>
+        await FindAsync(session, petitionId, ct).ConfigureAwait(false) is null ? null : await updates.ListAsync(petitionId, ct).ConfigureAwait(false);
+
+    /// <summary>Publishes an update, a response or a victory with the admin route's handler, its validation and its weekly cap.</summary>
+    public async Task<PublishResult> PublishUpdateAsync(ConsoleSession session, string petitionId, UpdateRequest request, CancellationToken ct) =>
+        await FindAsync(session, petitionId, ct).ConfigureAwait(false) is null ? new PublishResult.PetitionNotFound()
+            : await updates.PublishAsync(petitionId, request, ct).ConfigureAwait(false);
+
+    /// <summary>Counts by source and referrer (the admin route's handler); null when the session may not see the petition.</summary>
+    public async Task<PetitionSources?> SourcesAsync(ConsoleSession session, string petitionId, CancellationToken ct) =>
+        await FindAsync(session, petitionId, ct).ConfigureAwait(false) is null ? null : await sources.GetAsync(petitionId, ct).ConfigureAwait(false);
 
     /// <summary>Writes the opted-in signers' CSV (the admin export's handler); false when the session may not see the petition.</summary>
     public async Task<bool> CanExportAsync(ConsoleSession session, string petitionId, CancellationToken ct) =>

@@ -193,6 +193,32 @@ public sealed partial class ConsoleAccessTests(AzuriteFixture azurite) : IAsyncL
     }
 
     [Fact]
+    public async Task An_organizer_announces_a_victory_from_the_console_and_sees_it_listed_and_the_petition_won()
+    {
+        var ana = Address("ana");
+        var petition = await PetitionOfAsync(ana);
+        using var browser = new ConsoleBrowser(_h);
+        await browser.SignInAsync(ana);
+
+        var invalid = await browser.SendAsync(HttpMethod.Post, $"/api/console/petitions/{petition}/updates",
+            JsonSerializer.Serialize(new { kind = "response", subject = "The Governor answered", body = "Read it." }));
+        Assert.Equal(HttpStatusCode.BadRequest, invalid.StatusCode);
+        Assert.Contains((await invalid.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").EnumerateArray(), e => e.GetProperty("field").GetString() == "responder");
+
+        var victory = await browser.SendAsync(HttpMethod.Post, $"/api/console/petitions/{petition}/updates",
+            JsonSerializer.Serialize(new { kind = "victory", subject = "We won", body = "The Governor suspended the program." }));
+        Assert.Equal(HttpStatusCode.Created, victory.StatusCode);
+        var list = await (await browser.SendAsync(HttpMethod.Get, $"/api/console/petitions/{petition}/updates")).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("We won", Assert.Single(list.GetProperty("updates").EnumerateArray().ToList()).GetProperty("subject").GetString());
+        var sources = await browser.SendAsync(HttpMethod.Get, $"/api/console/petitions/{petition}/sources");
+        Assert.Equal(HttpStatusCode.OK, sources.StatusCode);
+
+        // Without the CSRF token nothing is sent.
+        Assert.Equal(HttpStatusCode.Forbidden, (await browser.SendAsync(HttpMethod.Post, $"/api/console/petitions/{petition}/updates",
+            JsonSerializer.Serialize(new { kind = "update", subject = "Again", body = "Again." }), withCsrf: false)).StatusCode);
+    }
+
+    [Fact]
     public async Task Editing_keeps_the_admin_validation_and_an_organizer_cannot_remove_themselves()
     {
         var ana = Address("ana");

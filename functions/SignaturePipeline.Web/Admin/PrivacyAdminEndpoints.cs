@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using SignaturePipeline.Abuse;
 using SignaturePipeline.Petitions;
@@ -24,19 +23,19 @@ public sealed class PrivacyAdminEndpoints(ReviewHandlers review, PrivacyHandlers
 
     public async Task<IResult> ReleaseAsync(HttpRequest request, string petitionId, CancellationToken ct)
     {
-        var (body, error) = await ReadAsync<IdsBody>(request, ct).ConfigureAwait(false);
+        var (body, error) = await JsonBody.ReadAsync<IdsBody>(request, MaxBodyBytes, ct).ConfigureAwait(false);
         return error ?? Map(await review.ReleaseAsync(petitionId, body!.Ids, body.All, ct).ConfigureAwait(false));
     }
 
     public async Task<IResult> InvalidateHeldAsync(HttpRequest request, string petitionId, CancellationToken ct)
     {
-        var (body, error) = await ReadAsync<IdsBody>(request, ct).ConfigureAwait(false);
+        var (body, error) = await JsonBody.ReadAsync<IdsBody>(request, MaxBodyBytes, ct).ConfigureAwait(false);
         return error ?? Map(await review.InvalidateHeldAsync(petitionId, body!.Ids, body.All, body.Reason, ct).ConfigureAwait(false));
     }
 
     public async Task<IResult> InvalidateByRuleAsync(HttpRequest request, string petitionId, CancellationToken ct)
     {
-        var (body, error) = await ReadAsync<InvalidationRule>(request, ct).ConfigureAwait(false);
+        var (body, error) = await JsonBody.ReadAsync<InvalidationRule>(request, MaxBodyBytes, ct).ConfigureAwait(false);
         return error ?? Map(await review.InvalidateByRuleAsync(petitionId, body!, ct).ConfigureAwait(false));
     }
 
@@ -45,7 +44,7 @@ public sealed class PrivacyAdminEndpoints(ReviewHandlers review, PrivacyHandlers
 
     public async Task<IResult> EraseAsync(HttpRequest request, string petitionId, CancellationToken ct)
     {
-        var (body, error) = await ReadAsync<EraseBody>(request, ct).ConfigureAwait(false);
+        var (body, error) = await JsonBody.ReadAsync<EraseBody>(request, MaxBodyBytes, ct).ConfigureAwait(false);
         if (error is not null) return error;
         var outcome = await privacy.EraseAsync(petitionId, body!.Email, ct).ConfigureAwait(false);
         return outcome switch
@@ -61,7 +60,7 @@ public sealed class PrivacyAdminEndpoints(ReviewHandlers review, PrivacyHandlers
     public async Task<IResult> ExportAsync(string petitionId, CancellationToken ct)
     {
         if (await petitions.ReadAsync(petitionId, ct).ConfigureAwait(false) is null) return Problems.PetitionNotFound();
-        return new CsvResult(petitionId, privacy);
+        return new SignersCsv(petitionId, (output, ct) => privacy.ExportAsync(petitionId, output, ct));
     }
 
     public async Task<IResult> AnonymiseAsync(string petitionId, CancellationToken ct) =>
@@ -83,36 +82,4 @@ public sealed class PrivacyAdminEndpoints(ReviewHandlers review, PrivacyHandlers
         ReviewResult.Invalid invalid => Problems.Validation(invalid.Errors),
         _ => throw new InvalidOperationException(),
     };
-
-    private static async Task<(T? Body, IResult? Error)> ReadAsync<T>(HttpRequest request, CancellationToken ct) where T : class
-    {
-        if (request.ContentLength > MaxBodyBytes) return (null, Problems.BodyTooLarge(MaxBodyBytes));
-        if (request.ContentType is null || !request.ContentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
-            return (null, Problems.UnsupportedMediaType(request.ContentType));
-        try
-        {
-            // Bounded while read: a chunked body declares no length to check.
-            await using var bytes = await BoundedBody.ReadAsync(request, MaxBodyBytes, ct).ConfigureAwait(false);
-            if (bytes is null) return (null, Problems.BodyTooLarge(MaxBodyBytes));
-            var body = await JsonSerializer.DeserializeAsync<T>(bytes, Json.Options, ct).ConfigureAwait(false);
-            return body is null ? (null, Problems.Malformed("Send a JSON object.")) : (body, null);
-        }
-        catch (JsonException)
-        {
-            // Not the parser's message: it can quote the body back.
-            return (null, Problems.Malformed("The body is not the JSON this route takes."));
-        }
-    }
-
-    private sealed class CsvResult(string petitionId, PrivacyHandlers privacy) : IResult
-    {
-        public async Task ExecuteAsync(HttpContext httpContext)
-        {
-            var response = httpContext.Response;
-            response.ContentType = "text/csv; charset=utf-8";
-            response.Headers.ContentDisposition = $"attachment; filename=\"{petitionId}-signatures.csv\"";
-            response.Headers.CacheControl = "no-store";
-            await privacy.ExportAsync(petitionId, response.Body, httpContext.RequestAborted).ConfigureAwait(false);
-        }
-    }
 }

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using SignaturePipeline.Abuse;
 using SignaturePipeline.OrganizerConsole;
@@ -35,7 +34,7 @@ public sealed class ConsoleEndpoints(ConsoleHandlers handlers, ConsoleHttp http)
     {
         if (http.SessionOf(context) is not { } session) return ConsoleHttp.Unauthorized();
         if (!http.PassesCsrf(context.Request, session)) return ConsoleHttp.CsrfFailed();
-        var (definition, error) = await ReadAsync<PetitionDefinition>(context.Request, ct).ConfigureAwait(false);
+        var (definition, error) = await JsonBody.ReadAsync<PetitionDefinition>(context.Request, MaxBodyBytes, ct).ConfigureAwait(false);
         if (error is not null) return error;
         return await handlers.SaveAsync(session, petitionId, definition!, ct).ConfigureAwait(false) switch
         {
@@ -63,7 +62,7 @@ public sealed class ConsoleEndpoints(ConsoleHandlers handlers, ConsoleHttp http)
     {
         if (http.SessionOf(context) is not { } session) return ConsoleHttp.Unauthorized();
         if (!http.PassesCsrf(context.Request, session)) return ConsoleHttp.CsrfFailed();
-        var (body, error) = await ReadAsync<IdsBody>(context.Request, ct).ConfigureAwait(false);
+        var (body, error) = await JsonBody.ReadAsync<IdsBody>(context.Request, MaxBodyBytes, ct).ConfigureAwait(false);
         if (error is not null) return error;
         return await act(session, body!).ConfigureAwait(false) switch
         {
@@ -84,7 +83,7 @@ public sealed class ConsoleEndpoints(ConsoleHandlers handlers, ConsoleHttp http)
     {
         if (http.SessionOf(context) is not { } session) return ConsoleHttp.Unauthorized();
         if (!http.PassesCsrf(context.Request, session)) return ConsoleHttp.CsrfFailed();
-        var (update, error) = await ReadAsync<UpdateRequest>(context.Request, ct).ConfigureAwait(false);
+        var (update, error) = await JsonBody.ReadAsync<UpdateRequest>(context.Request, MaxBodyBytes, ct).ConfigureAwait(false);
         if (error is not null) return error;
         return UpdateEndpoints.ToHttp(context.Request, await handlers.PublishUpdateAsync(session, petitionId, update!, ct).ConfigureAwait(false));
     }
@@ -100,7 +99,7 @@ public sealed class ConsoleEndpoints(ConsoleHandlers handlers, ConsoleHttp http)
     {
         if (http.SessionOf(context) is not { } session) return ConsoleHttp.Unauthorized();
         if (!await handlers.CanExportAsync(session, petitionId, ct).ConfigureAwait(false)) return Problems.PetitionNotFound();
-        return new CsvResult(petitionId, handlers);
+        return new SignersCsv(petitionId, (output, ct) => handlers.ExportAsync(petitionId, output, ct));
     }
 
     public async Task<IResult> DeliveryFileAsync(HttpContext context, string petitionId, string targetId, string week, string file, CancellationToken ct)
@@ -118,35 +117,5 @@ public sealed class ConsoleEndpoints(ConsoleHandlers handlers, ConsoleHttp http)
     {
         context.Response.Headers.CacheControl = "no-store";
         return result;
-    }
-
-    private static async Task<(T? Body, IResult? Error)> ReadAsync<T>(HttpRequest request, CancellationToken ct) where T : class
-    {
-        if (request.ContentLength > MaxBodyBytes) return (null, Problems.BodyTooLarge(MaxBodyBytes));
-        if (request.ContentType is null || !request.ContentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
-            return (null, Problems.UnsupportedMediaType(request.ContentType));
-        try
-        {
-            await using var bytes = await BoundedBody.ReadAsync(request, MaxBodyBytes, ct).ConfigureAwait(false);
-            if (bytes is null) return (null, Problems.BodyTooLarge(MaxBodyBytes));
-            var body = await JsonSerializer.DeserializeAsync<T>(bytes, Json.Options, ct).ConfigureAwait(false);
-            return body is null ? (null, Problems.Malformed("Send a JSON object.")) : (body, null);
-        }
-        catch (JsonException)
-        {
-            return (null, Problems.Malformed("The body is not the JSON this route takes."));
-        }
-    }
-
-    private sealed class CsvResult(string petitionId, ConsoleHandlers handlers) : IResult
-    {
-        public async Task ExecuteAsync(HttpContext httpContext)
-        {
-            var response = httpContext.Response;
-            response.ContentType = "text/csv; charset=utf-8";
-            response.Headers.ContentDisposition = $"attachment; filename=\"{petitionId}-signatures.csv\"";
-            response.Headers.CacheControl = "no-store";
-            await handlers.ExportAsync(petitionId, response.Body, httpContext.RequestAborted).ConfigureAwait(false);
-        }
     }
 }

@@ -100,7 +100,7 @@ public static class UpdateBenchmark
         md.AppendLine("## Updates to signers");
         md.AppendLine();
         md.AppendLine(CultureInfo.InvariantCulture, $"Measured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {Machine.Describe()}. `dotnet run -c Release --project bench/SignaturePipeline.Bench -- --updates {n}`.");
-        md.AppendLine(CultureInfo.InvariantCulture, $"{n:N0} counted signers who opted in (one in ten signed in Spanish), 8 shards, seeded through `SignatureStore.RowsOf` ({seedSeconds:N0} s); then one update, published through `UpdateHandlers.PublishAsync` and fanned out through queue `updates` as the local host does (up to 16 steps in flight), to the pickup folder, throttle off (`Updates__MaxEmailsPerMinute=0`). Other helpers' builds and tests may have been running on the same two cores.");
+        md.AppendLine(CultureInfo.InvariantCulture, $"{n:N0} counted signers who opted in (one in ten signed in Spanish), 8 shards, seeded through `SignatureStore.RowsOf` ({seedSeconds:N0} s); then one update, published through `UpdateHandlers.PublishAsync` and fanned out through queue `updates` as the local host does (up to 16 steps in flight), to the pickup folder, throttle off (`Updates__MaxEmailsPerMinute=0`). Load average at the end: {File.ReadAllText("/proc/loadavg").Split(' ')[0]}.");
         md.AppendLine();
         md.AppendLine("| measure | value | target | |");
         md.AppendLine("| --- | ---: | --- | --- |");

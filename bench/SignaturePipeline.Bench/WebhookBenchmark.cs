@@ -80,7 +80,7 @@ public static class WebhookBenchmark
         var md = new StringBuilder();
         md.AppendLine("## Webhooks while signatures are counted");
         md.AppendLine();
-        md.AppendLine(CultureInfo.InvariantCulture, $"Measured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {Machine.Describe()}, with `-- --only webhooks` (other builds may have been running on this shared machine).");
+        md.AppendLine(CultureInfo.InvariantCulture, $"Measured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {Machine.Describe()}, with `-- --only webhooks`; load average at the end {File.ReadAllText("/proc/loadavg").Split(' ')[0]}.");
         md.AppendLine(CultureInfo.InvariantCulture, $"{options.Signatures:N0} unique signatures per round posted by {options.Concurrency} clients to the local host, {options.Rounds} rounds, each round posting to three petitions in turn: one without a webhook, one with a webhook sending a POST per signature, one with a batching webhook. The receiver is a Kestrel endpoint in the bench process on 127.0.0.1; the host dispatches every second with a 2 s safety margin (Azure: every 30 s, 120 s margin). After each petition's round the bench waits until the receiver holds every signature counted in it before the next starts.");
         md.AppendLine();
         md.AppendLine("| petition | end to end, median (rounds) | against no webhook | every counted signature received | last arrival after its count, median |");
